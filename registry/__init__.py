@@ -1,0 +1,81 @@
+"""Subprocessor Registry: the catalogue of processors, published as a public list."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+
+from registry import db, errors
+from registry.config import Settings
+from registry.extensions import Api
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+JSON_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides settings (tests pass their own)."""
+    settings = Settings.from_env()
+    overrides = dict(config or {})
+    if overrides:
+        known = {k: overrides.pop(k) for k in list(overrides) if hasattr(settings, k)}
+        settings = Settings(**{**settings.__dict__, **known})
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(settings.flask_config())
+    app.config.update(overrides)
+    logging.basicConfig(level=settings.LOG_LEVEL)
+
+    db.init_app(app)
+    # One Api per app: flask-smorest keeps the OpenAPI spec on the Api object.
+    api = Api()
+    api.init_app(app, spec_kwargs={
+        "info": {"description": "Catalogue of processors, transfer safeguards and DPAs."},
+        "security": [{"bearerAuth": []}],
+    })
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A registry token"}
+    )
+    _register_blueprints(app, api)
+    _register_request_hooks(app)
+    return app
+
+
+def _register_blueprints(app: Flask, api: Api) -> None:
+    from registry.audit.views import blp as audit_blp
+    from registry.auth.views import blp as tokens_blp
+    from registry.catalogue.views import blp as processors_blp
+    from registry.health.views import bp as health_bp
+
+    for blueprint in (processors_blp, tokens_blp, audit_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health_bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        request.environ["registry.request_id"] = (
+            given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        )
+
+    @app.before_request
+    def _json_only():
+        if request.method not in JSON_BODY_METHODS or not request.path.startswith("/v1/"):
+            return None
+        has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
+            "Transfer-Encoding", ""
+        )
+        if has_body and not request.is_json:
+            return errors.problem_response(415)
+        return None
+
+    @app.after_request
+    def _echo_request_id(response):
+        response.headers["X-Request-ID"] = request.environ.get("registry.request_id", "")
+        return response

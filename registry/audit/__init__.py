@@ -1,0 +1,1 @@
+"""Internal audit log: who changed what, when, with before and after."""

@@ -1,0 +1,44 @@
+"""/v1/audit: the internal audit log, for admins."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from registry import db
+from registry.audit.models import AuditEntry
+from registry.audit.schemas import AuditEntrySchema, AuditQuerySchema
+from registry.extensions import Blueprint
+
+blp = Blueprint(
+    "audit",
+    __name__,
+    url_prefix="/v1/audit",
+    description="Every write: who, when, which request, before and after (admins only).",
+    read_role="admin",
+    write_role="admin",
+)
+
+
+@blp.route("")
+class Audit(MethodView):
+    @blp.etag
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditEntrySchema(many=True))
+    @blp.paginate(page_size=50, max_page_size=500)
+    def get(self, filters, pagination_parameters):
+        """List audit entries
+
+        Newest first; filter by entity type and id, actor or request id.
+        """
+        query = select(AuditEntry)
+        for name, value in filters.items():
+            query = query.where(getattr(AuditEntry, name) == value)
+        pagination_parameters.item_count = db.session.scalar(
+            select(func.count()).select_from(query.subquery())
+        )
+        query = query.order_by(AuditEntry.id.desc())
+        query = query.offset(pagination_parameters.first_item).limit(
+            pagination_parameters.page_size
+        )
+        return db.session.scalars(query).all()

@@ -1,0 +1,1 @@
+"""Bearer tokens with roles: reader < editor < admin."""

@@ -1,0 +1,1 @@
+"""The catalogue: processors, their locations, transfer safeguards and DPAs."""

@@ -1,0 +1,212 @@
+"""Request and response schemas of the catalogue API."""
+
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+import pycountry
+from marshmallow import fields, validate, validates, validates_schema
+
+from registry.catalogue import vocabularies as v
+from registry.extensions import CountryCode, HttpUrl, StrictSchema, one_of, patch_schema
+
+TAG = validate.Regexp(
+    r"^[a-z0-9][a-z0-9_-]{0,63}$",
+    error="Use lower-case letters, digits, '-' or '_' (at most 64 characters).",
+)
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _text(max_length: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+class ContactSchema(StrictSchema):
+    name = _text(200, allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=320))
+
+
+class TiaSchema(StrictSchema):
+    """Transfer impact assessment."""
+
+    assessed_on = fields.Date(required=True)
+    outcome = fields.String(required=True, validate=one_of(v.TIA_OUTCOMES))
+    document_url = HttpUrl(allow_none=True)
+
+
+class SafeguardSchema(StrictSchema):
+    """A transfer safeguard; which fields apply depends on `type`."""
+
+    type = fields.String(required=True, validate=one_of(v.SAFEGUARD_TYPES))
+    module = fields.Integer(
+        validate=one_of(v.SCC_MODULES), metadata={"description": "SCC module 1-4 (scc)"}
+    )
+    version = fields.String(
+        validate=one_of(v.SCC_VERSIONS),
+        metadata={"description": f"SCC set (scc); {v.CURRENT_SCC_VERSION} is the current one"},
+    )
+    certification_ref = _text(200, metadata={"description": "DPF list entry (dpf)"})
+    certified_on = fields.Date(metadata={"description": "DPF certification date (dpf)"})
+    frameworks = fields.List(
+        fields.String(validate=one_of(v.DPF_FRAMEWORKS)),
+        metadata={"description": "DPF parts certified (dpf); default eu_us"},
+    )
+    approval_ref = _text(200, metadata={"description": "BCR approval or SA authorisation"})
+    reference = _text(500, metadata={"description": "Reference of the instrument"})
+    article = fields.String(
+        validate=one_of(v.DEROGATION_ARTICLES),
+        metadata={"description": "Art. 49 derogation relied on (derogation)"},
+    )
+    signed_on = fields.Date()
+    document_url = HttpUrl()
+
+    @ma.post_dump
+    def _omit_unset(self, data, **kwargs):
+        return {key: value for key, value in data.items() if value is not None}
+
+    @validates_schema
+    def _fields_fit_type(self, data, **kwargs):
+        kind = data.get("type")
+        if kind not in v.SAFEGUARD_FIELDS:
+            return
+        allowed, required = v.SAFEGUARD_FIELDS[kind]
+        problems: dict[str, list[str]] = {}
+        for name in v.SAFEGUARD_DETAIL_FIELDS:
+            if name in data and name not in allowed:
+                problems[name] = [f"Does not apply to a {kind} safeguard."]
+        for name in required:
+            if data.get(name) is None:
+                problems[name] = [f"Required for a {kind} safeguard."]
+        if kind == "scc" and data.get("module") and data.get("version") not in (
+            None,
+            v.CURRENT_SCC_VERSION,
+        ):
+            problems["module"] = ["Modules exist only in the 2021/914 clauses."]
+        if problems:
+            raise ma.ValidationError(problems)
+
+
+class LocationSchema(StrictSchema):
+    id = fields.String(dump_only=True)
+    country = CountryCode(required=True)
+    role = fields.String(required=True, validate=one_of(v.LOCATION_ROLES))
+    region = _text(100, allow_none=True)
+    safeguards = fields.List(fields.Nested(SafeguardSchema), load_default=list)
+    tia = fields.Nested(TiaSchema, allow_none=True)
+    supplementary_measures = fields.List(_text(300), load_default=list)
+
+
+class Art28Schema(StrictSchema):
+    """Which Art. 28(3) GDPR elements the DPA covers."""
+
+    a = fields.Boolean(load_default=False, metadata={"description": "documented instructions"})
+    b = fields.Boolean(load_default=False, metadata={"description": "confidentiality"})
+    c = fields.Boolean(load_default=False, metadata={"description": "Art. 32 security"})
+    d = fields.Boolean(load_default=False, metadata={"description": "sub-processor conditions"})
+    e = fields.Boolean(load_default=False, metadata={"description": "data-subject rights"})
+    f = fields.Boolean(load_default=False, metadata={"description": "Arts. 32-36 assistance"})
+    g = fields.Boolean(load_default=False, metadata={"description": "deletion or return"})
+    h = fields.Boolean(load_default=False, metadata={"description": "information and audits"})
+
+
+class DpaSchema(StrictSchema):
+    id = fields.String(dump_only=True)
+    version = _text(100, required=True)
+    signed_on = fields.Date(required=True)
+    review_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+    document_url = HttpUrl(allow_none=True)
+    document_sha256 = fields.String(
+        allow_none=True, metadata={"description": "lower-case hex SHA-256 of the document"}
+    )
+    art28 = fields.Nested(Art28Schema, load_default=dict)
+
+    @validates("document_sha256")
+    def _sha256(self, value, **kwargs):
+        if value is not None and not SHA256.match(value):
+            raise ma.ValidationError("Must be 64 lower-case hexadecimal characters.")
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        signed = data.get("signed_on")
+        problems = {
+            name: ["Must not be before signed_on."]
+            for name in ("review_on", "expires_on")
+            if signed and data.get(name) and data[name] < signed
+        }
+        if problems:
+            raise ma.ValidationError(problems)
+
+
+def _purpose_languages(value: dict[str, str]) -> None:
+    bad = [k for k in value if pycountry.languages.get(alpha_2=k) is None]
+    if bad:
+        raise ma.ValidationError(f"Not ISO 639-1 language codes: {', '.join(sorted(bad))}.")
+    if not value.get("en"):
+        raise ma.ValidationError("An English ('en') purpose is required.")
+
+
+class ProcessorSchema(StrictSchema):
+    id = fields.String(dump_only=True)
+    name = _text(200, required=True)
+    legal_name = _text(300, allow_none=True)
+    registered_address = _text(1000, allow_none=True)
+    company_number = _text(100, allow_none=True)
+    website = HttpUrl(allow_none=True)
+    contact = fields.Nested(ContactSchema, allow_none=True)
+    country = CountryCode(required=True, metadata={"description": "Country of establishment"})
+    parent_id = fields.String(allow_none=True, validate=validate.Length(max=36))
+    affiliate = fields.Boolean(load_default=False)
+    purpose = fields.Dict(
+        keys=fields.String(),
+        values=_text(2000),
+        required=True,
+        validate=_purpose_languages,
+        metadata={"description": "Purpose per ISO 639-1 language; 'en' is required"},
+    )
+    services = fields.List(fields.String(validate=TAG), load_default=list)
+    data_categories = fields.List(
+        fields.String(validate=one_of(v.DATA_CATEGORIES)), load_default=list
+    )
+    data_subjects = fields.List(fields.String(validate=one_of(v.DATA_SUBJECTS)), load_default=list)
+    status = fields.String(load_default="active", validate=one_of(v.STATUSES))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=10000),
+                          metadata={"description": "Internal notes, never public"})
+    locations = fields.List(fields.Nested(LocationSchema), load_default=list)
+    dpas = fields.List(fields.Nested(DpaSchema), load_default=list)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class ProcessorUpdateSchema(ProcessorSchema):
+    """Replaces a processor's own fields; locations and DPAs have their own routes."""
+
+    @ma.pre_load
+    def _no_nested(self, data, **kwargs):
+        if isinstance(data, dict):
+            nested = {
+                name: [f"Manage {name} through /v1/processors/{{id}}/{name}."]
+                for name in ("locations", "dpas")
+                if name in data
+            }
+            if nested:
+                raise ma.ValidationError(nested)
+        return data
+
+    class Meta(StrictSchema.Meta):
+        exclude = ("locations", "dpas")
+
+
+ProcessorPatchSchema = patch_schema(ProcessorUpdateSchema, "ProcessorPatchSchema")
+LocationPatchSchema = patch_schema(LocationSchema, "LocationPatchSchema")
+DpaPatchSchema = patch_schema(DpaSchema, "DpaPatchSchema")
+
+
+class ProcessorQuerySchema(StrictSchema):
+    status = fields.String(validate=one_of(v.STATUSES))
+    country = CountryCode(metadata={"description": "Establishment or location country"})
+    safeguard = fields.String(validate=one_of(v.SAFEGUARD_TYPES))
+    service = fields.String(validate=TAG)
+    q = fields.String(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "Free text in name, legal name, company number"})

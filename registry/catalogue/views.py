@@ -1,0 +1,209 @@
+"""/v1/processors and its nested locations and DPAs."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+
+from registry import db
+from registry.auth.services import current_actor
+from registry.catalogue import services
+from registry.catalogue.schemas import (
+    DpaPatchSchema,
+    DpaSchema,
+    LocationPatchSchema,
+    LocationSchema,
+    ProcessorPatchSchema,
+    ProcessorQuerySchema,
+    ProcessorSchema,
+)
+from registry.extensions import Blueprint
+
+blp = Blueprint(
+    "processors",
+    __name__,
+    url_prefix="/v1/processors",
+    description="Processors with their locations, transfer safeguards and DPAs.",
+)
+
+
+@blp.route("")
+class Processors(MethodView):
+    @blp.etag
+    @blp.arguments(ProcessorQuerySchema, location="query")
+    @blp.response(200, ProcessorSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """List processors
+
+        Filter by status, country (of establishment or of any location),
+        safeguard type, service tag, or free text in the name, legal name
+        and company number.
+        """
+        items, total = services.list_processors(
+            db.session,
+            filters,
+            offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return items
+
+    @blp.etag
+    @blp.arguments(ProcessorSchema)
+    @blp.response(201, ProcessorSchema, headers={"Location": {
+        "description": "URL of the new processor", "schema": {"type": "string"}}})
+    def post(self, data):
+        """Create a processor
+
+        Locations (with their safeguards) and DPAs may be given in the same
+        request.
+        """
+        processor = services.create_processor(db.session, data, actor=current_actor())
+        db.session.commit()
+        location = url_for("processors.Processor", processor_id=processor.id)
+        return processor, 201, {"Location": location}
+
+
+@blp.route("/<processor_id>")
+class Processor(MethodView):
+    @blp.etag
+    @blp.response(200, ProcessorSchema)
+    def get(self, processor_id):
+        """Get a processor"""
+        return services.get_processor(db.session, processor_id)
+
+    @blp.etag
+    @blp.arguments(ProcessorPatchSchema)
+    @blp.response(200, ProcessorSchema)
+    def patch(self, data, processor_id):
+        """Update a processor
+
+        Send only the fields to change, with the ETag you read in `If-Match`.
+        """
+        processor = services.get_processor(db.session, processor_id)
+        blp.check_etag(processor, ProcessorSchema)
+        services.update_processor(db.session, processor, data, actor=current_actor())
+        db.session.commit()
+        return processor
+
+    @blp.etag
+    @blp.response(204)
+    def delete(self, processor_id):
+        """Delete a draft processor
+
+        Published processors are retired (status `retired`), not deleted.
+        """
+        processor = services.get_processor(db.session, processor_id)
+        blp.check_etag(processor, ProcessorSchema)
+        services.delete_processor(db.session, processor, actor=current_actor())
+        db.session.commit()
+
+
+@blp.route("/<processor_id>/locations")
+class Locations(MethodView):
+    @blp.etag
+    @blp.response(200, LocationSchema(many=True))
+    def get(self, processor_id):
+        """List a processor's locations"""
+        return services.get_processor(db.session, processor_id).locations
+
+    @blp.etag
+    @blp.arguments(LocationSchema)
+    @blp.response(201, LocationSchema, headers={"Location": {
+        "description": "URL of the new location", "schema": {"type": "string"}}})
+    def post(self, data, processor_id):
+        """Add a location"""
+        processor = services.get_processor(db.session, processor_id)
+        location = services.add_location(db.session, processor, data, actor=current_actor())
+        db.session.commit()
+        url = url_for("processors.Location", processor_id=processor_id, location_id=location.id)
+        return location, 201, {"Location": url}
+
+
+@blp.route("/<processor_id>/locations/<location_id>")
+class Location(MethodView):
+    @blp.etag
+    @blp.response(200, LocationSchema)
+    def get(self, processor_id, location_id):
+        """Get a location"""
+        processor = services.get_processor(db.session, processor_id)
+        return services.get_location(db.session, processor, location_id)
+
+    @blp.etag
+    @blp.arguments(LocationPatchSchema)
+    @blp.response(200, LocationSchema)
+    def patch(self, data, processor_id, location_id):
+        """Update a location
+
+        A `safeguards` list replaces the location's safeguards.
+        """
+        processor = services.get_processor(db.session, processor_id)
+        location = services.get_location(db.session, processor, location_id)
+        blp.check_etag(location, LocationSchema)
+        services.update_location(db.session, location, data, actor=current_actor())
+        db.session.commit()
+        return location
+
+    @blp.etag
+    @blp.response(204)
+    def delete(self, processor_id, location_id):
+        """Remove a location"""
+        processor = services.get_processor(db.session, processor_id)
+        location = services.get_location(db.session, processor, location_id)
+        blp.check_etag(location, LocationSchema)
+        services.delete_location(db.session, location, actor=current_actor())
+        db.session.commit()
+
+
+@blp.route("/<processor_id>/dpas")
+class Dpas(MethodView):
+    @blp.etag
+    @blp.response(200, DpaSchema(many=True))
+    def get(self, processor_id):
+        """List a processor's DPAs"""
+        return services.get_processor(db.session, processor_id).dpas
+
+    @blp.etag
+    @blp.arguments(DpaSchema)
+    @blp.response(201, DpaSchema, headers={"Location": {
+        "description": "URL of the new DPA", "schema": {"type": "string"}}})
+    def post(self, data, processor_id):
+        """Add a DPA"""
+        processor = services.get_processor(db.session, processor_id)
+        dpa = services.add_dpa(db.session, processor, data, actor=current_actor())
+        db.session.commit()
+        url = url_for("processors.Dpa", processor_id=processor_id, dpa_id=dpa.id)
+        return dpa, 201, {"Location": url}
+
+
+@blp.route("/<processor_id>/dpas/<dpa_id>")
+class Dpa(MethodView):
+    @blp.etag
+    @blp.response(200, DpaSchema)
+    def get(self, processor_id, dpa_id):
+        """Get a DPA"""
+        processor = services.get_processor(db.session, processor_id)
+        return services.get_dpa(db.session, processor, dpa_id)
+
+    @blp.etag
+    @blp.arguments(DpaPatchSchema)
+    @blp.response(200, DpaSchema)
+    def patch(self, data, processor_id, dpa_id):
+        """Update a DPA"""
+        processor = services.get_processor(db.session, processor_id)
+        dpa = services.get_dpa(db.session, processor, dpa_id)
+        blp.check_etag(dpa, DpaSchema)
+        services.update_dpa(db.session, dpa, data, actor=current_actor())
+        db.session.commit()
+        return dpa
+
+    @blp.etag
+    @blp.response(204)
+    def delete(self, processor_id, dpa_id):
+        """Remove a DPA"""
+        processor = services.get_processor(db.session, processor_id)
+        dpa = services.get_dpa(db.session, processor, dpa_id)
+        blp.check_etag(dpa, DpaSchema)
+        services.delete_dpa(db.session, dpa, actor=current_actor())
+        db.session.commit()

@@ -1,0 +1,94 @@
+"""The `registry` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from registry.config import Settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _app():
+    from registry import create_app
+
+    return create_app()
+
+
+@click.group()
+def main() -> None:
+    """Subprocessor Registry."""
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations."""
+    from registry.db import upgrade_database
+
+    upgrade_database(Settings.from_env().DATABASE_URL, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.group("tokens")
+def tokens_group() -> None:
+    """Bearer tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--name", required=True, help="Who or what uses the token (shown in the audit log).")
+@click.option("--role", required=True, type=click.Choice(["reader", "editor", "admin"]))
+def tokens_create(name: str, role: str) -> None:
+    """Create a token and print it (the last line of stdout)."""
+    from registry import db
+    from registry.audit.services import record
+    from registry.auth.schemas import TokenSchema
+    from registry.auth.services import create_token
+    from registry.errors import ProblemError
+
+    app = _app()
+    with app.app_context():
+        try:
+            token, secret = create_token(db.session, name=name, role=role, created_by="cli")
+        except ProblemError as error:
+            raise click.ClickException(error.detail or "conflict") from error
+        record(db.session, actor="cli", action="create", entity_type="token",
+               entity_id=token.id, before=None, after=TokenSchema().dump(token))
+        db.session.commit()
+    click.echo(f"token {name!r} ({role}) created; store it now, it is not shown again:", err=True)
+    click.echo(secret)
+
+
+@main.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only when the catalogue has no processors.")
+def demo(if_empty: bool) -> None:
+    """Load the example dataset (idempotent)."""
+    from registry import db
+    from registry.demo import load_demo
+
+    app = _app()
+    with app.app_context():
+        created = load_demo(db.session, only_if_empty=if_empty)
+        db.session.commit()
+    click.echo(f"demo data: {created} processors added")
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Interface to bind (HOST, default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (PORT, default 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API with gunicorn."""
+    settings = Settings.from_env()
+    env = dict(os.environ, HOST=host or settings.HOST, PORT=str(port or settings.PORT))
+    command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "gunicorn.conf.py"),
+               "--chdir", str(PROJECT_DIR), "wsgi:app"]
+    os.execve(sys.executable, command, env)

@@ -1,0 +1,72 @@
+"""Configuration, read from environment variables only."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'registry.db'}"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the service reads, with its default.
+
+    The README's configuration table lists the same names; keep them in step.
+    """
+
+    DATABASE_URL: str = field(default_factory=_default_database_url)
+    SECRET_KEY: str = "dev-only-not-secret"
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
+    ORGANISATION_NAME: str = "Example AI Ltd"
+    NOTICE_PERIOD_DAYS: int = 30
+    DEFAULT_REGIME: str = "EU"
+    SMTP_URL: str = ""
+    WEBHOOK_ALLOW_PRIVATE: bool = False
+    MAX_BODY_BYTES: int = 1_048_576
+    LOG_LEVEL: str = "INFO"
+    PORT: int = 8000
+    HOST: str = "127.0.0.1"
+    WEB_CONCURRENCY: int = 2
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f.name)
+            if raw is None or raw == "":
+                continue
+            if f.type == "int":
+                values[f.name] = int(raw)
+            elif f.type == "bool":
+                values[f.name] = _bool(raw)
+            else:
+                values[f.name] = raw
+        settings = cls(**values)
+        if settings.DEFAULT_REGIME not in ("EU", "UK", "CH"):
+            raise ValueError("DEFAULT_REGIME must be one of EU, UK, CH")
+        return settings
+
+    def flask_config(self) -> dict[str, object]:
+        """The Flask and flask-smorest keys derived from these settings."""
+        return {
+            "SECRET_KEY": self.SECRET_KEY,
+            "MAX_CONTENT_LENGTH": self.MAX_BODY_BYTES,
+            "PROPAGATE_EXCEPTIONS": False,
+            "API_TITLE": "Subprocessor Registry",
+            "API_VERSION": "1.0.0",
+            "OPENAPI_VERSION": "3.1.0",
+            "OPENAPI_URL_PREFIX": "/",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "SETTINGS": self,
+        }
