@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.flask_config())
     app.config.update(overrides)
     logging.basicConfig(level=settings.LOG_LEVEL)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db.init_app(app)
     # One Api per app: flask-smorest keeps the OpenAPI spec on the Api object.

@@ -92,3 +92,21 @@ def serve(host: str | None, port: int | None) -> None:
     command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "gunicorn.conf.py"),
                "--chdir", str(PROJECT_DIR), "wsgi:app"]
     os.execve(sys.executable, command, env)
+
+
+def render_openapi(app) -> str:
+    """The OpenAPI document as committed under openapi/ (sorted, stable)."""
+    import json
+
+    with app.test_request_context():
+        spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@main.command("openapi")
+@click.option("--out", type=click.Path(dir_okay=False), default=str(PROJECT_DIR / "openapi" / "openapi.json"),
+              show_default=True)
+def openapi(out: str) -> None:
+    """Write the OpenAPI document generated from the code."""
+    Path(out).write_text(render_openapi(_app()), encoding="utf-8")
+    click.echo(f"wrote {out}")
