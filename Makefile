@@ -34,7 +34,7 @@ openapi: $(VENV)/.installed
 
 ## bench: speed and memory benchmarks (not part of the test suite)
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m pytest tests/benchmarks -p no:cacheprovider -s
+	$(BIN)/python -m pytest tests/benchmarks -o python_files='bench_*.py' -p no:cacheprovider -s
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import http
 from urllib.parse import urlencode
+
 import flask_smorest
 import marshmallow as ma
 import pycountry
 from apispec.utils import deepupdate
 from flask import request
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 
 from registry import errors
@@ -75,7 +77,11 @@ class Blueprint(flask_smorest.Blueprint):
         return result, headers
 
     def _document_pagination_metadata(self, spec, resp_doc):
-        super()._document_pagination_metadata(spec, resp_doc)
+        # The header carries JSON text, so it is described by `content`, not `schema`.
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = {
+            "description": "Pagination metadata (JSON)",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }
         resp_doc["headers"]["Link"] = {
             "description": "RFC 8288 links to the first, previous, next and last pages",
             "schema": {"type": "string"},
@@ -104,12 +110,14 @@ class CountryCode(ma.fields.String):
         metadata = {"description": "ISO 3166-1 alpha-2 country code", "example": "IE"}
         metadata.update(kwargs.pop("metadata", {}))
         super().__init__(
-            validate=ma.validate.Length(equal=2), metadata=metadata, **kwargs
+            validate=ma.validate.Regexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO 3166-1 code."),
+            metadata=metadata,
+            **kwargs,
         )
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         code = super()._deserialize(value, attr, data, **kwargs).upper()
-        if len(code) == 2 and pycountry.countries.get(alpha_2=code) is None:
+        if len(code) == 2 and code.isascii() and pycountry.countries.get(alpha_2=code) is None:
             raise ma.ValidationError(f"{value!r} is not an ISO 3166-1 alpha-2 country code.")
         return code
 
@@ -164,3 +172,16 @@ def patch_schema(schema_cls: type[ma.Schema], name: str) -> type[ma.Schema]:
         schema_cls.__init__(self, partial=top_level, **kwargs)
 
     return type(name, (schema_cls,), {"__init__": __init__, "__doc__": schema_cls.__doc__})
+
+
+class QuerySchema(StrictSchema):
+    """Query parameters: a misspelt filter is an error, not a silently ignored one.
+
+    ``page`` and ``page_size`` belong to the pagination decorator, which reads them itself.
+    """
+
+    PAGINATION_ARGS = ("page", "page_size")
+
+    @ma.pre_load
+    def _leave_pagination_out(self, data, **kwargs):
+        return {key: data[key] for key in data if key not in self.PAGINATION_ARGS}

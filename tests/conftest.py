@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -41,16 +42,37 @@ def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _fresh_postgres_database() -> URL:
-    """A database of our own for this run (and xdist worker), dropped and created anew."""
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _own_postgres_database() -> Iterator[URL]:
+    """A database of this run's own (runs may overlap on one server), dropped afterwards."""
     admin_url = make_url(POSTGRES_URL)
-    name = f"registry_test_{_worker_suffix()}"
+    name = f"registry_test_{os.getpid()}_{_worker_suffix()}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        leftovers = connection.execute(text(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'registry\\_test\\_%'"
+        )).scalars()
+        for leftover in list(leftovers):
+            pid = leftover.split("_")[2]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{leftover}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return admin_url.set(database=name)
+    try:
+        yield admin_url.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -58,10 +80,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
     """A migrated, empty database per backend; the schema is made by Alembic only."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"
-    else:
-        url = _fresh_postgres_database().render_as_string(hide_password=False)
-    upgrade_database(url)
-    yield url
+        upgrade_database(url)
+        yield url
+        return
+    with _own_postgres_database() as pg_url:
+        url = pg_url.render_as_string(hide_password=False)
+        upgrade_database(url)
+        yield url
 
 
 def _empty_tables(app) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from registry.extensions import StrictSchema, one_of
+from registry.extensions import QuerySchema, StrictSchema, one_of
 
 ENTITY_TYPES = ("processor", "location", "dpa", "token", "subscription")
 
@@ -21,7 +21,7 @@ class AuditEntrySchema(StrictSchema):
     after = fields.Raw(dump_only=True, allow_none=True)
 
 
-class AuditQuerySchema(StrictSchema):
+class AuditQuerySchema(QuerySchema):
     entity_type = fields.String(validate=one_of(ENTITY_TYPES))
     entity_id = fields.String(validate=validate.Length(min=1, max=36))
     actor = fields.String(validate=validate.Length(min=1, max=100))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import func, select
 
@@ -23,7 +24,7 @@ blp = Blueprint(
 @blp.route("")
 class Audit(MethodView):
     @blp.etag
-    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(AuditQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, AuditEntrySchema(many=True))
     @blp.paginate(page_size=50, max_page_size=500)
     def get(self, filters, pagination_parameters):

@@ -58,8 +58,10 @@ class Tokens(MethodView):
         record(db.session, actor=actor, action="create", entity_type="token",
                entity_id=token.id, before=None, after=TokenSchema().dump(token))
         db.session.commit()
-        body = NewTokenSchema().dump(token) | {"token": secret}
-        return body, 201, {"Location": url_for("tokens.Token", token_id=token.id)}
+        # The ETag is the token's own (as GET returns it), so it can be used to revoke it.
+        blp.set_etag(token, TokenSchema)
+        token.token = secret  # unmapped attribute: lives only for this response
+        return token, 201, {"Location": url_for("tokens.Token", token_id=token.id)}
 
 
 @blp.route("/<token_id>", endpoint="Token")

@@ -9,13 +9,21 @@ import pycountry
 from marshmallow import fields, validate, validates, validates_schema
 
 from registry.catalogue import vocabularies as v
-from registry.extensions import CountryCode, HttpUrl, StrictSchema, one_of, patch_schema
+from registry.extensions import (
+    CountryCode,
+    HttpUrl,
+    QuerySchema,
+    StrictSchema,
+    one_of,
+    patch_schema,
+)
 
 TAG = validate.Regexp(
     r"^[a-z0-9][a-z0-9_-]{0,63}$",
     error="Use lower-case letters, digits, '-' or '_' (at most 64 characters).",
 )
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
 
 def _text(max_length: int, **kwargs) -> fields.String:
@@ -140,7 +148,11 @@ class DpaSchema(StrictSchema):
 
 
 def _purpose_languages(value: dict[str, str]) -> None:
-    bad = [k for k in value if pycountry.languages.get(alpha_2=k) is None]
+    # pycountry matches case-insensitively, but readers look texts up by the lower-case code.
+    bad = [
+        k for k in value
+        if not LANGUAGE_CODE.match(k) or pycountry.languages.get(alpha_2=k) is None
+    ]
     if bad:
         raise ma.ValidationError(f"Not ISO 639-1 language codes: {', '.join(sorted(bad))}.")
     if not value.get("en"):
@@ -203,7 +215,7 @@ LocationPatchSchema = patch_schema(LocationSchema, "LocationPatchSchema")
 DpaPatchSchema = patch_schema(DpaSchema, "DpaPatchSchema")
 
 
-class ProcessorQuerySchema(StrictSchema):
+class ProcessorQuerySchema(QuerySchema):
     status = fields.String(validate=one_of(v.STATUSES))
     country = CountryCode(metadata={"description": "Establishment or location country"})
     safeguard = fields.String(validate=one_of(v.SAFEGUARD_TYPES))

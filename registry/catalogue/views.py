@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
 
@@ -30,7 +31,7 @@ blp = Blueprint(
 @blp.route("")
 class Processors(MethodView):
     @blp.etag
-    @blp.arguments(ProcessorQuerySchema, location="query")
+    @blp.arguments(ProcessorQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, ProcessorSchema(many=True))
     @blp.paginate()
     def get(self, filters, pagination_parameters):
