@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def load_all() -> None:
-    import registry.audit.models  # noqa: F401
-    import registry.auth.models  # noqa: F401
+    import registry.audit.models
+    import registry.auth.models
     import registry.catalogue.models  # noqa: F401
