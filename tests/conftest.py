@@ -38,6 +38,24 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                         returncode=3)
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    pg = make_url(POSTGRES_URL).render_as_string(hide_password=True) if POSTGRES_URL else "off"
+    return f"database backends: {', '.join(BACKENDS)} (PostgreSQL leg: {pg})"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for backend in BACKENDS:
+                if f"[{backend}" in report.nodeid:
+                    per = counts.setdefault(backend, {})
+                    per[outcome] = per.get(outcome, 0) + 1
+    for backend, per in counts.items():
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(per.items()))
+        terminalreporter.write_line(f"{backend} leg: {summary}")
+
+
 def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
