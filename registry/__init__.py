@@ -47,12 +47,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask, api: Api) -> None:
+    from registry.adequacy.views import blp as countries_blp
     from registry.audit.views import blp as audit_blp
+    from registry.compliance.views import blp as compliance_blp
     from registry.auth.views import blp as tokens_blp
     from registry.catalogue.views import blp as processors_blp
     from registry.health.views import bp as health_bp
+    from registry.public.views import blp as public_blp
 
-    for blueprint in (processors_blp, tokens_blp, audit_blp):
+    for blueprint in (processors_blp, countries_blp, compliance_blp, tokens_blp, audit_blp,
+                      public_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
 

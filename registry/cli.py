@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 import sys
 from pathlib import Path
 
@@ -17,6 +19,17 @@ def _app():
     from registry import create_app
 
     return create_app()
+
+
+@contextmanager
+def app_context() -> Iterator[None]:
+    """An app context whose database connections are closed on the way out."""
+    app = _app()
+    try:
+        with app.app_context():
+            yield
+    finally:
+        app.extensions["registry.engine"].dispose()
 
 
 @click.group()
@@ -55,8 +68,7 @@ def tokens_create(name: str, role: str) -> None:
     from registry.auth.services import create_token
     from registry.errors import ProblemError
 
-    app = _app()
-    with app.app_context():
+    with app_context():
         try:
             token, secret = create_token(db.session, name=name, role=role, created_by="cli")
         except ProblemError as error:
@@ -75,11 +87,34 @@ def demo(if_empty: bool) -> None:
     from registry import db
     from registry.demo import load_demo
 
-    app = _app()
-    with app.app_context():
+    with app_context():
         created = load_demo(db.session, only_if_empty=if_empty)
         db.session.commit()
     click.echo(f"demo data: {created} processors added")
+
+
+@main.command("check")
+@click.option("--regime", type=click.Choice(["EU", "UK", "CH"]), default=None,
+              help="Transfer regime (default DEFAULT_REGIME).")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
+@click.option("--include-drafts", is_flag=True, help="Check draft processors too.")
+def check(regime: str | None, output: str, include_drafts: bool) -> None:
+    """Compliance findings; exit status 1 when any finding is an error."""
+    import json
+
+    from registry import db
+    from registry.compliance.services import find_findings, format_text, report
+
+    settings = Settings.from_env()
+    regime = regime or settings.DEFAULT_REGIME
+    with app_context():
+        findings = find_findings(db.session, regime=regime, include_drafts=include_drafts,
+                                 tia_max_age_days=settings.TIA_MAX_AGE_DAYS)
+    if output == "json":
+        click.echo(json.dumps(report(findings, regime=regime), default=str, indent=2))
+    else:
+        click.echo(format_text(findings, regime))
+    raise SystemExit(1 if any(f.severity == "error" for f in findings) else 0)
 
 
 @main.command("serve")

@@ -30,6 +30,7 @@ class Settings:
     ORGANISATION_NAME: str = "Example AI Ltd"
     NOTICE_PERIOD_DAYS: int = 30
     DEFAULT_REGIME: str = "EU"
+    TIA_MAX_AGE_DAYS: int = 730
     SMTP_URL: str = ""
     WEBHOOK_ALLOW_PRIVATE: bool = False
     MAX_BODY_BYTES: int = 1_048_576

@@ -177,11 +177,23 @@ def patch_schema(schema_cls: type[ma.Schema], name: str) -> type[ma.Schema]:
 class QuerySchema(StrictSchema):
     """Query parameters: a misspelt filter is an error, not a silently ignored one.
 
-    ``page`` and ``page_size`` belong to the pagination decorator, which reads them itself.
+    ``PASSTHROUGH_ARGS`` are read by someone else (the pagination decorator reads
+    ``page`` and ``page_size``) and are left out here.
     """
 
-    PAGINATION_ARGS = ("page", "page_size")
+    PASSTHROUGH_ARGS: tuple[str, ...] = ("page", "page_size")
 
     @ma.pre_load
-    def _leave_pagination_out(self, data, **kwargs):
-        return {key: data[key] for key in data if key not in self.PAGINATION_ARGS}
+    def _leave_passthrough_out(self, data, **kwargs):
+        return {key: data[key] for key in data if key not in self.PASSTHROUGH_ARGS}
+
+
+class Computed(ma.fields.Nested):
+    """A read-only nested value computed from the object being dumped."""
+
+    def __init__(self, nested, compute, **kwargs) -> None:
+        super().__init__(nested, dump_only=True, **kwargs)
+        self.compute = compute
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return self._serialize(self.compute(obj), attr, obj, **kwargs)

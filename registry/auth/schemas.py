@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from registry.auth.models import ROLES
+from registry.catalogue.schemas import WholeRegexp
 from registry.extensions import StrictSchema, one_of
 
 
@@ -13,7 +14,7 @@ class TokenSchema(StrictSchema):
     name = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=100),
-                  validate.Regexp(r"^[\w .@-]+$", error="Letters, digits, space, . @ _ - only.")],
+                  WholeRegexp(r"^[\w .@-]+$", error="Letters, digits, space, . @ _ - only.")],
     )
     role = fields.String(required=True, validate=one_of(ROLES))
     prefix = fields.String(dump_only=True, metadata={"description": "First characters of the secret"})

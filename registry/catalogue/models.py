@@ -76,6 +76,7 @@ class Location(Base):
     tia_outcome: Mapped[str | None] = mapped_column(String(30))
     tia_document_url: Mapped[str | None] = mapped_column(String(500))
     supplementary_measures: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    scope_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     processor: Mapped[Processor] = relationship(back_populates="locations")
     safeguards: Mapped[list[Safeguard]] = relationship(

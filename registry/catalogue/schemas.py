@@ -8,8 +8,11 @@ import marshmallow as ma
 import pycountry
 from marshmallow import fields, validate, validates, validates_schema
 
+from registry.adequacy.schemas import LocationAdequacySchema
+from registry.adequacy.services import location_adequacy
 from registry.catalogue import vocabularies as v
 from registry.extensions import (
+    Computed,
     CountryCode,
     HttpUrl,
     QuerySchema,
@@ -18,12 +21,26 @@ from registry.extensions import (
     patch_schema,
 )
 
-TAG = validate.Regexp(
+
+class WholeRegexp(validate.Regexp):
+    """A Regexp the whole value must match.
+
+    Python's ``$`` also matches before a final newline, so ``Regexp("^a$")`` lets
+    ``"a\\n"`` through; the pattern stays as written for the OpenAPI document.
+    """
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+TAG = WholeRegexp(
     r"^[a-z0-9][a-z0-9_-]{0,63}$",
     error="Use lower-case letters, digits, '-' or '_' (at most 64 characters).",
 )
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
-LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
+SHA256 = re.compile(r"[0-9a-f]{64}")
+LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 
 
 def _text(max_length: int, **kwargs) -> fields.String:
@@ -47,8 +64,10 @@ class SafeguardSchema(StrictSchema):
     """A transfer safeguard; which fields apply depends on `type`."""
 
     type = fields.String(required=True, validate=one_of(v.SAFEGUARD_TYPES))
+    # strict: a non-strict Integer would silently truncate 3.5 to module 3.
     module = fields.Integer(
-        validate=one_of(v.SCC_MODULES), metadata={"description": "SCC module 1-4 (scc)"}
+        strict=True, validate=one_of(v.SCC_MODULES),
+        metadata={"description": "SCC module 1-4 (scc)"},
     )
     version = fields.String(
         validate=one_of(v.SCC_VERSIONS),
@@ -103,6 +122,11 @@ class LocationSchema(StrictSchema):
     safeguards = fields.List(fields.Nested(SafeguardSchema), load_default=list)
     tia = fields.Nested(TiaSchema, allow_none=True)
     supplementary_measures = fields.List(_text(300), load_default=list)
+    scope_confirmed = fields.Boolean(load_default=False, metadata={"description": (
+        "The recipient is within the scope of a conditional adequacy decision that has no "
+        "safeguard of its own to record it (e.g. a PIPEDA-covered organisation in Canada, "
+        "a private-sector business under the APPI in Japan)")})
+    adequacy = Computed(LocationAdequacySchema, location_adequacy)
 
 
 class Art28Schema(StrictSchema):
@@ -132,7 +156,7 @@ class DpaSchema(StrictSchema):
 
     @validates("document_sha256")
     def _sha256(self, value, **kwargs):
-        if value is not None and not SHA256.match(value):
+        if value is not None and not SHA256.fullmatch(value):
             raise ma.ValidationError("Must be 64 lower-case hexadecimal characters.")
 
     @validates_schema
@@ -151,7 +175,7 @@ def _purpose_languages(value: dict[str, str]) -> None:
     # pycountry matches case-insensitively, but readers look texts up by the lower-case code.
     bad = [
         k for k in value
-        if not LANGUAGE_CODE.match(k) or pycountry.languages.get(alpha_2=k) is None
+        if not LANGUAGE_CODE.fullmatch(k) or pycountry.languages.get(alpha_2=k) is None
     ]
     if bad:
         raise ma.ValidationError(f"Not ISO 639-1 language codes: {', '.join(sorted(bad))}.")
@@ -216,6 +240,8 @@ DpaPatchSchema = patch_schema(DpaSchema, "DpaPatchSchema")
 
 
 class ProcessorQuerySchema(QuerySchema):
+    PASSTHROUGH_ARGS = (*QuerySchema.PASSTHROUGH_ARGS, "regime")
+
     status = fields.String(validate=one_of(v.STATUSES))
     country = CountryCode(metadata={"description": "Establishment or location country"})
     safeguard = fields.String(validate=one_of(v.SAFEGUARD_TYPES))

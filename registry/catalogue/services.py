@@ -149,7 +149,7 @@ def _safeguard(data: dict[str, Any], position: int) -> Safeguard:
 
 
 def _apply_location(location: Location, data: dict[str, Any]) -> None:
-    for name in ("country", "role", "region", "supplementary_measures"):
+    for name in ("country", "role", "region", "supplementary_measures", "scope_confirmed"):
         if name in data:
             setattr(location, name, data[name])
     if "safeguards" in data:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import url_for
+from flask import g, request, url_for
 from flask.views import MethodView
 
 from registry import db
 from registry.auth.services import current_actor
+from registry.adequacy.dataset import REGIMES
 from registry.catalogue import services
+from registry.errors import field_error
 from registry.catalogue.schemas import (
     DpaPatchSchema,
     DpaSchema,
@@ -27,8 +29,26 @@ blp = Blueprint(
     description="Processors with their locations, transfer safeguards and DPAs.",
 )
 
+# Every route takes ?regime= for the adequacy it computes on locations; ETags depend
+# on it, so a PATCH sends the regime it read with.
+REGIME_PARAMETER = {
+    "in": "query",
+    "name": "regime",
+    "required": False,
+    "schema": {"type": "string", "enum": list(REGIMES)},
+    "description": "Regime for computed adequacy on locations (default DEFAULT_REGIME)",
+}
 
-@blp.route("")
+
+@blp.before_request
+def _read_regime() -> None:
+    regime = request.args.get("regime")
+    if regime is not None and regime not in REGIMES:
+        raise field_error("regime", f"Must be one of: {', '.join(REGIMES)}.")
+    g.regime = regime
+
+
+@blp.route("", parameters=[REGIME_PARAMETER])
 class Processors(MethodView):
     @blp.etag
     @blp.arguments(ProcessorQuerySchema, location="query", unknown=ma.RAISE)
@@ -66,7 +86,7 @@ class Processors(MethodView):
         return processor, 201, {"Location": location}
 
 
-@blp.route("/<processor_id>")
+@blp.route("/<processor_id>", parameters=[REGIME_PARAMETER])
 class Processor(MethodView):
     @blp.etag
     @blp.response(200, ProcessorSchema)
@@ -101,7 +121,7 @@ class Processor(MethodView):
         db.session.commit()
 
 
-@blp.route("/<processor_id>/locations")
+@blp.route("/<processor_id>/locations", parameters=[REGIME_PARAMETER])
 class Locations(MethodView):
     @blp.etag
     @blp.response(200, LocationSchema(many=True))
@@ -122,7 +142,7 @@ class Locations(MethodView):
         return location, 201, {"Location": url}
 
 
-@blp.route("/<processor_id>/locations/<location_id>")
+@blp.route("/<processor_id>/locations/<location_id>", parameters=[REGIME_PARAMETER])
 class Location(MethodView):
     @blp.etag
     @blp.response(200, LocationSchema)
@@ -157,7 +177,7 @@ class Location(MethodView):
         db.session.commit()
 
 
-@blp.route("/<processor_id>/dpas")
+@blp.route("/<processor_id>/dpas", parameters=[REGIME_PARAMETER])
 class Dpas(MethodView):
     @blp.etag
     @blp.response(200, DpaSchema(many=True))
@@ -178,7 +198,7 @@ class Dpas(MethodView):
         return dpa, 201, {"Location": url}
 
 
-@blp.route("/<processor_id>/dpas/<dpa_id>")
+@blp.route("/<processor_id>/dpas/<dpa_id>", parameters=[REGIME_PARAMETER])
 class Dpa(MethodView):
     @blp.etag
     @blp.response(200, DpaSchema)

@@ -1,0 +1,394 @@
+"""Transfer-compliance rules: each looks at one processor and yields findings.
+
+A rule never guesses adequacy: it asks the adequacy lookup for the location's
+country under the regime being checked, on the date being checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from registry.adequacy.dataset import ADEQUATE, ADEQUATE_CONDITIONAL, EEA
+from registry.adequacy.lookup import AdequacyResult, adequacy
+from registry.catalogue import vocabularies as v
+from registry.catalogue.models import Dpa, Location, Processor, Safeguard
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+# DPF conditions are met by a DPF certification covering the matching part.
+DPF_FRAMEWORK_FOR_CONDITION = {
+    "dpf_certified": "eu_us",
+    "uk_extension_dpf": "uk_extension",
+    "swiss_us_dpf": "swiss_us",
+}
+# Art. 46/47/49 tools that make a transfer to a non-adequate country lawful, per regime.
+# Under UK law EU SCCs alone are not a tool: they need the UK Addendum (or use the IDTA).
+TRANSFER_TOOLS = {
+    "EU": {"scc", "bcr", "code_of_conduct", "certification", "ad_hoc_clauses", "derogation"},
+    "UK": {"uk_idta", "uk_addendum", "bcr", "code_of_conduct", "certification",
+           "ad_hoc_clauses", "derogation"},
+    "CH": {"scc", "bcr", "code_of_conduct", "certification", "ad_hoc_clauses", "derogation"},
+}
+TIA_TOOLS = {"scc", "uk_idta", "uk_addendum", "bcr", "ad_hoc_clauses"}
+SYSTEMATIC_ROLES = {"hosting", "storage", "processing"}
+PROCESSOR_TO_SUBPROCESSOR_MODULE = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    fix: str
+    processor_id: str
+    processor_name: str
+    location_id: str | None = None
+    dpa_id: str | None = None
+    regime: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    regime: str
+    on: date
+    tia_max_age_days: int = 730
+    parents: dict[str, Processor] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    title: str
+    check: Callable[[Processor, CheckContext], Iterator[Finding]]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: str, title: str):
+    def register(check):
+        RULES[rule_id] = Rule(rule_id, severity, title, check)
+        return check
+
+    return register
+
+
+def _finding(rule_id: str, processor: Processor, ctx: CheckContext, message: str, fix: str,
+             *, severity: str | None = None, location: Location | None = None,
+             dpa: Dpa | None = None) -> Finding:
+    return Finding(
+        rule=rule_id,
+        severity=severity or RULES[rule_id].severity,
+        message=message,
+        fix=fix,
+        processor_id=processor.id,
+        processor_name=processor.name,
+        location_id=location.id if location else None,
+        dpa_id=dpa.id if dpa else None,
+        regime=ctx.regime,
+    )
+
+
+def _where(processor: Processor, location: Location) -> str:
+    region = f" ({location.region})" if location.region else ""
+    return f"{processor.name}'s {location.role} location in {location.country}{region}"
+
+
+# -- the transfer basis of a location -----------------------------------------
+
+
+def condition_met(location: Location, result: AdequacyResult) -> bool:
+    """Whether the recipient is recorded as within a conditional decision's scope."""
+    framework = DPF_FRAMEWORK_FOR_CONDITION.get(result.condition or "")
+    if framework is None:
+        return location.scope_confirmed
+    return any(
+        s.type == "dpf" and s.certification_ref and framework in (s.frameworks or ["eu_us"])
+        for s in location.safeguards
+    )
+
+
+def relies_on_adequacy(location: Location, result: AdequacyResult) -> bool:
+    if result.status == ADEQUATE:
+        return True
+    return result.status == ADEQUATE_CONDITIONAL and condition_met(location, result)
+
+
+def transfer_tools(location: Location, regime: str) -> list[Safeguard]:
+    tools = TRANSFER_TOOLS[regime]
+    found = [s for s in location.safeguards if s.type in tools]
+    if regime == "UK":
+        # The Addendum amends EU SCCs; on its own it is not a contract.
+        has_scc = any(s.type == "scc" for s in location.safeguards)
+        found = [s for s in found if s.type != "uk_addendum" or has_scc]
+    return found
+
+
+def _transfers(processor: Processor, ctx: CheckContext) -> Iterator[tuple[Location, AdequacyResult]]:
+    """Locations whose data leaves the exporter's own area."""
+    for location in processor.locations:
+        result = adequacy(location.country, ctx.regime, ctx.on)
+        if result.status != EEA:
+            yield location, result
+
+
+# -- rules ------------------------------------------------------------------------
+
+
+@rule("transfer.no_safeguard", ERROR,
+      "Transfer to a non-adequate country without an Art. 46/47/49 safeguard")
+def no_safeguard(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location, result in _transfers(processor, ctx):
+        if result.status in (ADEQUATE, ADEQUATE_CONDITIONAL):
+            continue  # conditional adequacy is checked by its own rule
+        if transfer_tools(location, ctx.regime):
+            continue
+        if ctx.regime == "UK" and any(s.type == "scc" for s in location.safeguards):
+            continue  # reported by uk.addendum_missing, with a sharper fix
+        yield _finding(
+            "transfer.no_safeguard", processor, ctx,
+            f"{_where(processor, location)} is not adequate under the {ctx.regime} regime "
+            "and has no transfer safeguard.",
+            "Add SCCs 2021/914 Module 3 (with a transfer impact assessment), BCRs or another "
+            "Art. 46 safeguard, or move the data to an adequate country.",
+            location=location,
+        )
+
+
+@rule("adequacy.condition_not_recorded", ERROR,
+      "Conditional adequacy relied on without the condition recorded")
+def condition_not_recorded(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location, result in _transfers(processor, ctx):
+        if result.status != ADEQUATE_CONDITIONAL or condition_met(location, result):
+            continue
+        if transfer_tools(location, ctx.regime):
+            continue  # another safeguard carries the transfer
+        framework = DPF_FRAMEWORK_FOR_CONDITION.get(result.condition or "")
+        fix = (
+            f"Record the recipient's DPF certification (reference and date, covering "
+            f"{framework}), or add SCCs 2021/914 Module 3."
+            if framework else
+            "Confirm the recipient is within the decision's scope (scope_confirmed), or add "
+            "SCCs 2021/914 Module 3."
+        )
+        yield _finding(
+            "adequacy.condition_not_recorded", processor, ctx,
+            f"{_where(processor, location)} relies on {result.decision}, which covers only "
+            f"some recipients ({result.condition_text or result.condition}); nothing records "
+            "that this recipient qualifies.",
+            fix, location=location,
+        )
+
+
+@rule("scc.repealed_set", ERROR, "SCCs of a repealed set")
+def scc_repealed(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location in processor.locations:
+        for safeguard in location.safeguards:
+            if safeguard.type == "scc" and safeguard.version != v.CURRENT_SCC_VERSION:
+                yield _finding(
+                    "scc.repealed_set", processor, ctx,
+                    f"{_where(processor, location)} uses the repealed SCCs {safeguard.version}.",
+                    f"Sign the {v.CURRENT_SCC_VERSION} clauses (Module 3); contracts on the "
+                    "old sets had to be replaced by 27 December 2022.",
+                    location=location,
+                )
+
+
+@rule("scc.no_module", ERROR, "SCCs 2021/914 without a module")
+def scc_no_module(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location in processor.locations:
+        for safeguard in location.safeguards:
+            if (safeguard.type == "scc" and safeguard.version == v.CURRENT_SCC_VERSION
+                    and safeguard.module is None):
+                yield _finding(
+                    "scc.no_module", processor, ctx,
+                    f"{_where(processor, location)} records SCCs 2021/914 without a module.",
+                    "Record the module signed; ours to a sub-processor is Module 3.",
+                    location=location,
+                )
+
+
+@rule("scc.module_mismatch", WARNING, "SCC module does not fit a processor-to-sub-processor transfer")
+def scc_module_mismatch(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location in processor.locations:
+        for safeguard in location.safeguards:
+            if (safeguard.type == "scc" and safeguard.module is not None
+                    and safeguard.module != PROCESSOR_TO_SUBPROCESSOR_MODULE):
+                yield _finding(
+                    "scc.module_mismatch", processor, ctx,
+                    f"{_where(processor, location)} uses SCC Module {safeguard.module}; a "
+                    "transfer from us (processor) to a sub-processor is Module 3.",
+                    "Check the roles; sign Module 3 unless the recipient is not our processor.",
+                    location=location,
+                )
+
+
+@rule("uk.addendum_missing", ERROR, "UK transfer on EU SCCs without the UK Addendum or IDTA")
+def uk_addendum_missing(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    if ctx.regime != "UK":
+        return
+    for location, result in _transfers(processor, ctx):
+        if relies_on_adequacy(location, result):
+            continue
+        types = {s.type for s in location.safeguards}
+        if "scc" in types and not types & {"uk_addendum", "uk_idta"}:
+            yield _finding(
+                "uk.addendum_missing", processor, ctx,
+                f"{_where(processor, location)} relies on EU SCCs, which need the UK Addendum "
+                "for UK transfers.",
+                "Add the UK Addendum to the EU SCCs, or sign the UK IDTA.",
+                location=location,
+            )
+
+
+@rule("tia.missing", WARNING, "Transfer tool without a transfer impact assessment")
+def tia_missing(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location, result in _transfers(processor, ctx):
+        if relies_on_adequacy(location, result) or location.tia_assessed_on is not None:
+            continue
+        if any(s.type in TIA_TOOLS for s in location.safeguards):
+            yield _finding(
+                "tia.missing", processor, ctx,
+                f"{_where(processor, location)} relies on a transfer tool to a non-adequate "
+                "country without a transfer impact assessment.",
+                "Assess the destination's laws and practice (EDPB Recommendations 01/2020) "
+                "and record the TIA with its date and outcome.",
+                location=location,
+            )
+
+
+@rule("tia.outdated", WARNING, "Transfer impact assessment older than the configured age")
+def tia_outdated(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    limit = ctx.on - timedelta(days=ctx.tia_max_age_days)
+    for location, result in _transfers(processor, ctx):
+        if relies_on_adequacy(location, result) or location.tia_assessed_on is None:
+            continue
+        if location.tia_assessed_on < limit:
+            yield _finding(
+                "tia.outdated", processor, ctx,
+                f"The transfer impact assessment for {_where(processor, location)} dates from "
+                f"{location.tia_assessed_on.isoformat()}, more than {ctx.tia_max_age_days} "
+                "days ago.",
+                "Review the TIA against current law and practice and record the new date.",
+                location=location,
+            )
+
+
+@rule("tia.not_acceptable", ERROR, "Transfer continues although its TIA concluded it is not acceptable")
+def tia_not_acceptable(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location, result in _transfers(processor, ctx):
+        if not relies_on_adequacy(location, result) and location.tia_outcome == "not_acceptable":
+            yield _finding(
+                "tia.not_acceptable", processor, ctx,
+                f"The TIA for {_where(processor, location)} concluded the transfer is not "
+                "acceptable.",
+                "Add supplementary measures and reassess, or stop the transfer.",
+                location=location,
+            )
+
+
+@rule("derogation.systematic", WARNING, "Art. 49 derogation used for a systematic transfer")
+def derogation_systematic(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for location, result in _transfers(processor, ctx):
+        if relies_on_adequacy(location, result) or location.role not in SYSTEMATIC_ROLES:
+            continue
+        tools = transfer_tools(location, ctx.regime)
+        if tools and all(s.type == "derogation" for s in tools):
+            yield _finding(
+                "derogation.systematic", processor, ctx,
+                f"{_where(processor, location)} relies only on an Art. 49 derogation, which "
+                "covers occasional transfers, not a systematic "
+                f"{location.role} arrangement.",
+                "Put an Art. 46 safeguard in place (SCCs 2021/914 Module 3 or BCRs).",
+                location=location,
+            )
+
+
+@rule("adequacy.under_review", INFO, "Adequacy relied on is expiring soon or under litigation")
+def adequacy_under_review(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    notes = {"expiring_soon": "expires within 180 days", "under_litigation": "is under litigation"}
+    for location, result in _transfers(processor, ctx):
+        if not relies_on_adequacy(location, result):
+            continue
+        for code in result.notes:
+            if code in notes:
+                fallback = bool(transfer_tools(location, ctx.regime))
+                yield _finding(
+                    "adequacy.under_review", processor, ctx,
+                    f"{_where(processor, location)} relies on {result.decision}, which "
+                    f"{notes[code]}." + (" SCCs are in place as a fallback." if fallback else ""),
+                    "No action needed now; keep SCCs 2021/914 Module 3 ready as a fallback."
+                    if not fallback else "No action needed.",
+                    location=location,
+                )
+
+
+def current_dpa(processor: Processor) -> Dpa | None:
+    return max(processor.dpas, key=lambda dpa: dpa.signed_on, default=None)
+
+
+@rule("dpa.missing", ERROR, "No data processing agreement")
+def dpa_missing(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    if current_dpa(processor) is None:
+        yield _finding(
+            "dpa.missing", processor, ctx,
+            f"{processor.name} has no DPA on record (GDPR Art. 28(3)).",
+            "Sign a DPA covering Art. 28(3)(a)-(h) and record it with its document.",
+        )
+
+
+@rule("dpa.expired", ERROR, "DPA expired")
+def dpa_expired(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    dpa = current_dpa(processor)
+    if dpa is not None and dpa.expires_on is not None and dpa.expires_on < ctx.on:
+        yield _finding(
+            "dpa.expired", processor, ctx,
+            f"{processor.name}'s DPA {dpa.version} expired on {dpa.expires_on.isoformat()}.",
+            "Renew the DPA and record the new version.", dpa=dpa,
+        )
+
+
+@rule("dpa.review_overdue", WARNING, "DPA past its review date")
+def dpa_review_overdue(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    dpa = current_dpa(processor)
+    if dpa is not None and dpa.review_on is not None and dpa.review_on < ctx.on:
+        yield _finding(
+            "dpa.review_overdue", processor, ctx,
+            f"{processor.name}'s DPA {dpa.version} was due for review on "
+            f"{dpa.review_on.isoformat()}.",
+            "Review the DPA and record the next review date (or a new version).", dpa=dpa,
+        )
+
+
+@rule("dpa.art28_incomplete", ERROR, "DPA misses an Art. 28(3) element")
+def dpa_art28_incomplete(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    dpa = current_dpa(processor)
+    if dpa is None:
+        return
+    missing = [k for k in v.ART28_ELEMENTS if not (dpa.art28 or {}).get(k)]
+    if missing:
+        letters = ", ".join(f"({k})" for k in missing)
+        yield _finding(
+            "dpa.art28_incomplete", processor, ctx,
+            f"{processor.name}'s DPA {dpa.version} does not cover Art. 28(3){letters}.",
+            "Amend the DPA to cover every element of Art. 28(3)(a)-(h).", dpa=dpa,
+        )
+
+
+@rule("chain.parent_inactive", ERROR, "Active sub-processor under a retired or draft parent")
+def chain_parent_inactive(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    parent = ctx.parents.get(processor.parent_id or "")
+    if processor.status == "active" and parent is not None and parent.status != "active":
+        yield _finding(
+            "chain.parent_inactive", processor, ctx,
+            f"{processor.name} is active but its parent {parent.name} is {parent.status}.",
+            f"Retire {processor.name}, or activate {parent.name} or move it to another parent.",
+        )
+
+
+def check_processor(processor: Processor, ctx: CheckContext) -> list[Finding]:
+    return [finding for r in RULES.values() for finding in r.check(processor, ctx)]

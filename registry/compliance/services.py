@@ -1,0 +1,70 @@
+"""Running the rules over the catalogue."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.adequacy.lookup import today_utc
+from registry.catalogue.models import Processor
+from registry.compliance.rules import RULES, SEVERITIES, CheckContext, Finding, check_processor
+
+SEVERITY_ORDER = {severity: index for index, severity in enumerate(SEVERITIES)}
+
+
+def find_findings(
+    session: Session,
+    *,
+    regime: str,
+    on: date | None = None,
+    tia_max_age_days: int = 730,
+    include_drafts: bool = False,
+    processor_id: str | None = None,
+    severity: str | None = None,
+    rule: str | None = None,
+) -> list[Finding]:
+    """Findings for active processors (and drafts on request), most severe first."""
+    processors = list(session.scalars(select(Processor).order_by(Processor.name, Processor.id)))
+    ctx = CheckContext(regime=regime, on=on or today_utc(), tia_max_age_days=tia_max_age_days,
+                       parents={p.id: p for p in processors})
+    statuses = {"active", "draft"} if include_drafts else {"active"}
+    findings = [
+        finding
+        for processor in processors
+        if processor.status in statuses and processor_id in (None, processor.id)
+        for finding in check_processor(processor, ctx)
+        if severity in (None, finding.severity) and rule in (None, finding.rule)
+    ]
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.processor_name, f.rule))
+    return findings
+
+
+def report(findings: list[Finding], *, regime: str, on: date | None = None) -> dict[str, Any]:
+    counts = Counter(f.severity for f in findings)
+    return {
+        "regime": regime,
+        "as_of": on or today_utc(),
+        "summary": {severity: counts.get(severity, 0) for severity in SEVERITIES},
+        "findings": [asdict(f) for f in findings],
+    }
+
+
+def rule_catalogue() -> list[dict[str, str]]:
+    return [{"id": r.id, "severity": r.severity, "title": r.title} for r in RULES.values()]
+
+
+def format_text(findings: list[Finding], regime: str) -> str:
+    if not findings:
+        return f"No findings under the {regime} regime."
+    lines = []
+    for f in findings:
+        lines.append(f"{f.severity.upper():7} {f.rule:32} {f.processor_name}: {f.message}")
+        lines.append(f"{'':7} {'':32} fix: {f.fix}")
+    counts = Counter(f.severity for f in findings)
+    lines.append(", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES) + f" ({regime})")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The public, anonymous, cacheable API: the subprocessor list, its changes and countries."""

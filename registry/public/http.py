@@ -1,0 +1,67 @@
+"""HTTP caching and CORS for /public: strong ETags, Last-Modified, 304s."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import Response, current_app, request
+
+MAX_AGE = 300
+STALE_WHILE_REVALIDATE = 3600
+
+
+def cache_control() -> str:
+    settings = current_app.config["SETTINGS"]
+    max_age = getattr(settings, "PUBLIC_MAX_AGE", MAX_AGE)
+    return f"public, max-age={max_age}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+
+
+def strong_etag(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:40]
+
+
+def public_response(
+    body: bytes,
+    mimetype: str,
+    *,
+    last_modified: datetime | None = None,
+    vary: Iterable[str] = (),
+    etag: str | None = None,
+) -> Response:
+    """A cacheable response, or 304 when the client's copy is current."""
+    etag = etag or strong_etag(body)
+    not_modified = _client_has(etag, last_modified)
+    response = Response(b"" if not_modified else body, status=304 if not_modified else 200,
+                        mimetype=mimetype)
+    if not_modified:
+        response.headers.pop("Content-Type", None)
+    response.set_etag(etag)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = cache_control()
+    for header in vary:
+        response.vary.add(header)
+    return response
+
+
+def _client_has(etag: str, last_modified: datetime | None) -> bool:
+    # RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only without it.
+    if request.if_none_match:
+        return request.if_none_match.contains(etag) or request.if_none_match.star_tag
+    if request.if_modified_since and last_modified is not None:
+        return last_modified.replace(microsecond=0) <= request.if_modified_since
+    return False
+
+
+def add_cors(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Content-Type, If-None-Match, If-Modified-Since"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
