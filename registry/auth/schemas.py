@@ -5,8 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from registry.auth.models import ROLES
-from registry.catalogue.schemas import WholeRegexp
-from registry.extensions import StrictSchema, one_of
+from registry.extensions import StrictSchema, WholeRegexp, one_of
 
 
 class TokenSchema(StrictSchema):
