@@ -13,6 +13,7 @@ from flask import Flask, request
 from registry import db, errors
 from registry.config import Settings
 from registry.extensions import Api
+from registry.public.cache import RenderCache
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db.init_app(app)
+    app.extensions["registry.public_cache"] = RenderCache()
     # One Api per app: flask-smorest keeps the OpenAPI spec on the Api object.
     api = Api()
     api.init_app(app, spec_kwargs={

@@ -103,6 +103,20 @@ def one_of(choices: tuple | list) -> ma.validate.OneOf:
     return ma.validate.OneOf(choices, error="Must be one of: {choices}.")
 
 
+class WholeRegexp(ma.validate.Regexp):
+    """A Regexp the whole value must match.
+
+    Python's ``$`` also matches before a final newline, so ``Regexp("^a$")`` lets
+    ``"a\\n"`` through; the pattern stays as written for the OpenAPI document.
+    """
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+
 class CountryCode(ma.fields.String):
     """An ISO 3166-1 alpha-2 code, upper-cased; unknown codes are rejected by value."""
 
@@ -110,7 +124,7 @@ class CountryCode(ma.fields.String):
         metadata = {"description": "ISO 3166-1 alpha-2 country code", "example": "IE"}
         metadata.update(kwargs.pop("metadata", {}))
         super().__init__(
-            validate=ma.validate.Regexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO 3166-1 code."),
+            validate=WholeRegexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO 3166-1 code."),
             metadata=metadata,
             **kwargs,
         )

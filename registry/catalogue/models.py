@@ -33,6 +33,9 @@ class Processor(Base):
     data_subjects: Mapped[list[str]] = mapped_column(JSONType, default=list)
     status: Mapped[str] = mapped_column(String(10), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    # When the latest addition or removal takes (or took) effect on the public list.
+    effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notice_override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Optimistic lock: an UPDATE whose version no longer matches fails (412), so two

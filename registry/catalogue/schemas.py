@@ -17,22 +17,10 @@ from registry.extensions import (
     HttpUrl,
     QuerySchema,
     StrictSchema,
+    WholeRegexp,
     one_of,
     patch_schema,
 )
-
-
-class WholeRegexp(validate.Regexp):
-    """A Regexp the whole value must match.
-
-    Python's ``$`` also matches before a final newline, so ``Regexp("^a$")`` lets
-    ``"a\\n"`` through; the pattern stays as written for the OpenAPI document.
-    """
-
-    def __call__(self, value: str) -> str:
-        if self.regex.fullmatch(value) is None:
-            raise ma.ValidationError(self._format_error(value))
-        return value
 
 
 TAG = WholeRegexp(
@@ -114,7 +102,9 @@ class SafeguardSchema(StrictSchema):
             raise ma.ValidationError(problems)
 
 
-class LocationSchema(StrictSchema):
+class LocationFieldsSchema(StrictSchema):
+    """A location as part of a processor."""
+
     id = fields.String(dump_only=True)
     country = CountryCode(required=True)
     role = fields.String(required=True, validate=one_of(v.LOCATION_ROLES))
@@ -127,6 +117,18 @@ class LocationSchema(StrictSchema):
         "safeguard of its own to record it (e.g. a PIPEDA-covered organisation in Canada, "
         "a private-sector business under the APPI in Japan)")})
     adequacy = Computed(LocationAdequacySchema, location_adequacy)
+
+
+class LocationSchema(LocationFieldsSchema):
+    """A location on its own route; a write may say when it takes effect publicly."""
+
+    effective_at = fields.AwareDateTime(load_only=True, metadata={"description": (
+        "When this change takes effect on the public list (default now, or now plus "
+        "NOTICE_PERIOD_DAYS for a location in a new country); never in the past")})
+    notice_override_reason = _text(1000, load_only=True, allow_none=True, metadata={
+        "description": "Why a shorter notice than NOTICE_PERIOD_DAYS is justified"})
+    minor = fields.Boolean(load_only=True, metadata={
+        "description": "An editorial fix: listed in the change log, not notified"})
 
 
 class Art28Schema(StrictSchema):
@@ -209,8 +211,18 @@ class ProcessorSchema(StrictSchema):
     status = fields.String(load_default="active", validate=one_of(v.STATUSES))
     notes = fields.String(allow_none=True, validate=validate.Length(max=10000),
                           metadata={"description": "Internal notes, never public"})
-    locations = fields.List(fields.Nested(LocationSchema), load_default=list)
+    locations = fields.List(fields.Nested(LocationFieldsSchema), load_default=list)
     dpas = fields.List(fields.Nested(DpaSchema), load_default=list)
+    effective_at = fields.AwareDateTime(allow_none=True, metadata={"description": (
+        "When the latest addition or removal takes (took) effect on the public list; on "
+        "write, when this change takes effect (default now, or now plus NOTICE_PERIOD_DAYS "
+        "for an addition); never in the past")})
+    notice_override_reason = _text(1000, allow_none=True, metadata={
+        "description": "Why a shorter notice than NOTICE_PERIOD_DAYS is justified"})
+    minor = fields.Boolean(load_only=True, metadata={
+        "description": "An editorial fix: listed in the change log, not notified"})
+    replaces_id = fields.String(load_only=True, validate=validate.Length(max=36), metadata={
+        "description": "Announce this processor as replacing an active one"})
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 

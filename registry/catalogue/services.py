@@ -5,7 +5,10 @@ Every function takes the caller's Session, flushes and never commits.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from flask import current_app
 
 from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -13,8 +16,10 @@ from sqlalchemy.orm import Session
 from registry.audit.services import record
 from registry.catalogue import vocabularies as v
 from registry.catalogue.models import Dpa, Location, Processor, Safeguard
-from registry.catalogue.schemas import DpaSchema, LocationSchema, ProcessorSchema
-from registry.db import utcnow
+from registry.catalogue.schemas import DpaSchema, LocationFieldsSchema, ProcessorSchema
+from registry.changes.facts import Facts, public_facts
+from registry.changes.services import Announcement, announce
+from registry.db import new_id, utcnow
 from registry.errors import ProblemError, field_error
 
 PROCESSOR_FIELDS = (
@@ -37,7 +42,7 @@ PROCESSOR_FIELDS = (
 
 def snapshot(obj: Processor | Location | Dpa) -> dict[str, Any]:
     """The JSON form of an entity, as the audit log keeps it."""
-    schema = {Processor: ProcessorSchema, Location: LocationSchema, Dpa: DpaSchema}[type(obj)]
+    schema = {Processor: ProcessorSchema, Location: LocationFieldsSchema, Dpa: DpaSchema}[type(obj)]
     return schema().dump(obj)
 
 
@@ -185,15 +190,30 @@ def _touch(processor: Processor) -> None:
     processor.updated_at = utcnow()
 
 
+def _publish(session: Session, processor: Processor, before: Facts,
+             announcement: Announcement, now: datetime | None = None) -> None:
+    """Announce whatever this write changed in the processor's public facts."""
+    settings = current_app.config["SETTINGS"]
+    announce(session, processor, before, announcement,
+             notice_days=settings.NOTICE_PERIOD_DAYS, now=now)
+
+
 # -- processor ----------------------------------------------------------------
 
 
-def create_processor(session: Session, data: dict[str, Any], *, actor: str) -> Processor:
+def create_processor(session: Session, data: dict[str, Any], *, actor: str,
+                     now: datetime | None = None) -> Processor:
+    """Create a processor; an active one is announced (with notice) on the public list.
+
+    ``now`` lets the demo loader record a past announcement; the API never passes it.
+    """
+    announcement = Announcement.pop_from(data)
     check_parent(session, None, data.get("parent_id"))
-    processor = Processor()
+    # Ids up front: the public facts name locations by id before anything is flushed.
+    processor = Processor(id=new_id())
     _apply_processor(processor, data)
     for position, location_data in enumerate(data.get("locations", [])):
-        location = Location(position=position)
+        location = Location(id=new_id(), position=position)
         _apply_location(location, location_data)
         processor.locations.append(location)
     for dpa_data in data.get("dpas", []):
@@ -201,6 +221,7 @@ def create_processor(session: Session, data: dict[str, Any], *, actor: str) -> P
         _apply_dpa(dpa, {"art28": {}, **dpa_data})
         processor.dpas.append(dpa)
     session.add(processor)
+    _publish(session, processor, {}, announcement, now)
     session.flush()
     record(session, actor=actor, action="create", entity_type="processor",
            entity_id=processor.id, before=None, after=snapshot(processor))
@@ -210,7 +231,8 @@ def create_processor(session: Session, data: dict[str, Any], *, actor: str) -> P
 def update_processor(
     session: Session, processor: Processor, data: dict[str, Any], *, actor: str
 ) -> Processor:
-    before = snapshot(processor)
+    announcement = Announcement.pop_from(data)
+    before, before_facts = snapshot(processor), public_facts(processor)
     if "parent_id" in data:
         check_parent(session, processor.id, data["parent_id"])
     if "status" in data:
@@ -218,6 +240,7 @@ def update_processor(
     _apply_processor(processor, data)
     _touch(processor)
     session.flush()
+    _publish(session, processor, before_facts, announcement)
     record(session, actor=actor, action="update", entity_type="processor",
            entity_id=processor.id, before=before, after=snapshot(processor))
     return processor
@@ -243,12 +266,15 @@ def delete_processor(session: Session, processor: Processor, *, actor: str) -> N
 def add_location(
     session: Session, processor: Processor, data: dict[str, Any], *, actor: str
 ) -> Location:
+    announcement = Announcement.pop_from(data)
+    before_facts = public_facts(processor)
     position = max((loc.position for loc in processor.locations), default=-1) + 1
-    location = Location(position=position)
+    location = Location(id=new_id(), position=position)
     _apply_location(location, data)
     processor.locations.append(location)
     _touch(processor)
     session.flush()
+    _publish(session, processor, before_facts, announcement)
     record(session, actor=actor, action="create", entity_type="location",
            entity_id=location.id, before=None, after=snapshot(location))
     return location
@@ -257,10 +283,12 @@ def add_location(
 def update_location(
     session: Session, location: Location, data: dict[str, Any], *, actor: str
 ) -> Location:
-    before = snapshot(location)
+    announcement = Announcement.pop_from(data)
+    before, before_facts = snapshot(location), public_facts(location.processor)
     _apply_location(location, data)
     _touch(location.processor)
     session.flush()
+    _publish(session, location.processor, before_facts, announcement)
     record(session, actor=actor, action="update", entity_type="location",
            entity_id=location.id, before=before, after=snapshot(location))
     return location
@@ -269,9 +297,11 @@ def update_location(
 def delete_location(session: Session, location: Location, *, actor: str) -> None:
     before = snapshot(location)
     processor = location.processor
+    before_facts = public_facts(processor)
     processor.locations.remove(location)
     _touch(processor)
     session.flush()
+    _publish(session, processor, before_facts, Announcement())
     record(session, actor=actor, action="delete", entity_type="location",
            entity_id=before["id"], before=before, after=None)
 

@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import marshmallow as ma
-from flask import json
+from collections.abc import Callable
+
+from flask import current_app, json, request
 from flask.views import MethodView
 
 from registry.adequacy.dataset import load_regime
 from registry.adequacy.lookup import today_utc
 from registry.adequacy.schemas import CountriesQuerySchema, CountriesSchema
 from registry.adequacy.services import country_list, default_regime
+from registry import db
+from registry.db import utcnow
 from registry.extensions import Blueprint
+from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from registry.public.cache import RenderCache
+from registry.public.document import ListQuery, build
 from registry.public.http import add_cors, public_response
+from registry.public.schemas import ListQuerySchema, SubprocessorListSchema
 
 blp = Blueprint(
     "public",
@@ -28,6 +36,50 @@ blp.after_request(add_cors)
 
 def _json(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+
+
+def list_query(args: dict) -> ListQuery:
+    lang = args.get("lang") or request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+    return ListQuery(lang=lang, regime=args.get("regime") or default_regime(),
+                     as_of=args.get("as_of"), service=args.get("service"))
+
+
+def list_response(args: dict, fmt: str, render: Callable[[dict], tuple[bytes, str]]):
+    """A cached representation of the list: rendered once per list version and query."""
+    query = list_query(args)
+    now = utcnow()
+    cache: RenderCache = current_app.extensions["registry.public_cache"]
+    seq, passed = cache.version(db.session, now)
+    key = (fmt, query, seq, query.as_of or passed, now.date())
+
+    def build_and_render():
+        document = build(db.session, query, now=now,
+                         organisation=current_app.config["SETTINGS"].ORGANISATION_NAME)
+        body, mimetype = render(document)
+        return body, mimetype, document["generated_at"]
+
+    rendered = cache.get(key, build_and_render)
+    vary = () if args.get("lang") else ("Accept-Language",)
+    return public_response(rendered.body, rendered.mimetype, etag=rendered.etag,
+                           last_modified=rendered.last_modified, vary=vary)
+
+
+def render_json(document: dict) -> tuple[bytes, str]:
+    return _json(SubprocessorListSchema().dump(document)), "application/json"
+
+
+@blp.route("/subprocessors")
+class Subprocessors(MethodView):
+    @blp.arguments(ListQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, SubprocessorListSchema)
+    def get(self, args):
+        """The subprocessor list
+
+        Current subprocessors and announced changes (`upcoming`), in the
+        requested language; `as_of` gives the list as it stood on a past (or
+        announced future) day.
+        """
+        return list_response(args, "json", render_json)
 
 
 @blp.route("/countries")

@@ -1,0 +1,54 @@
+"""Change events (append-only) and the public timeline derived from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from registry.db import Base, JSONType, UTCDateTime
+
+
+class ChangeEvent(Base):
+    """One announced change of public facts. Rows are never updated, except that
+    `withdrawn_by` points at the change.withdrawn event that withdrew it."""
+
+    __tablename__ = "change_events"
+    __table_args__ = (
+        Index("ix_change_events_processor_effective", "processor_id", "effective_at"),
+    )
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    type: Mapped[str] = mapped_column(String(30))
+    processor_id: Mapped[str] = mapped_column(String(36))
+    processor_name: Mapped[str] = mapped_column(String(200))
+    replaces_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    announced_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    minor: Mapped[bool] = mapped_column(Boolean, default=False)
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    summary: Mapped[dict[str, str]] = mapped_column(JSONType)
+    notice_override_reason: Mapped[str | None] = mapped_column(Text)
+    withdraws_seq: Mapped[int | None] = mapped_column(Integer)
+    withdrawn_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class PublicVersion(Base):
+    """A period during which a processor was on the public list, with its public facts.
+
+    Rebuilt from the processor's events whenever they change, so that "what did the
+    list say at T" is one indexed query rather than a replay of every event.
+    """
+
+    __tablename__ = "public_versions"
+    __table_args__ = (Index("ix_public_versions_period", "valid_from", "valid_to"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    processor_id: Mapped[str] = mapped_column(String(36), index=True)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    last_seq: Mapped[int] = mapped_column(Integer, ForeignKey("change_events.seq"))

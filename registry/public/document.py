@@ -1,0 +1,152 @@
+"""The public subprocessor list as a document: what every representation renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.adequacy.countries import localised_country_name
+from registry.adequacy.lookup import adequacy
+from registry.changes import facts as f
+from registry.changes.listing import Upcoming, listed_at, upcoming_at
+from registry.changes.models import ChangeEvent
+from registry.i18n import DEFAULT_LANGUAGE
+from registry.i18n.labels import ADEQUACY, CHANGES, HEADINGS, ROLES, label
+
+CHANGE_NAMES = {
+    "processor.added": "added",
+    "processor.removed": "removed",
+    "processor.replaced": "replaced",
+    "processor.updated": "updated",
+    "location.added": "location_added",
+    "location.removed": "location_removed",
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Who asked for which list: the parameters every representation shares."""
+
+    lang: str = DEFAULT_LANGUAGE
+    regime: str = "EU"
+    as_of: date | None = None
+    service: str | None = None
+
+    def moment(self, now: datetime) -> datetime:
+        """`as_of` means the whole of that day (UTC); without it, now."""
+        if self.as_of is None:
+            return now
+        return datetime.combine(self.as_of + timedelta(days=1), time.min, tzinfo=UTC) - (
+            timedelta(microseconds=1))
+
+
+def _country(code: str, lang: str) -> dict[str, str]:
+    return {"code": code, "name": localised_country_name(code, lang)}
+
+
+def _purpose(purpose: dict[str, str] | None, lang: str) -> str:
+    purpose = purpose or {}
+    return purpose.get(lang) or purpose.get(DEFAULT_LANGUAGE, "")
+
+
+def row(processor_id: str, facts: dict[str, Any], query: ListQuery, on: date,
+        names: dict[str, str]) -> dict[str, Any]:
+    """One processor as the public list shows it, in the query's language and regime."""
+    locations = sorted(f.locations_of(facts), key=lambda loc: (loc["country"], loc["role"]))
+    parent_id = facts.get("parent_id")
+    return {
+        "id": processor_id,
+        "name": facts.get("name"),
+        "legal_name": facts.get("legal_name"),
+        "country": _country(facts["country"], query.lang) if facts.get("country") else None,
+        "website": facts.get("website"),
+        "registered_address": facts.get("registered_address"),
+        "company_number": facts.get("company_number"),
+        "purpose": _purpose(facts.get("purpose"), query.lang),
+        "services": list(facts.get("services") or []),
+        "data_categories": list(facts.get("data_categories") or []),
+        "data_subjects": list(facts.get("data_subjects") or []),
+        "parent_id": parent_id,
+        "parent_name": names.get(parent_id) if parent_id else None,
+        "locations": [
+            {
+                "country": _country(loc["country"], query.lang),
+                "role": loc["role"],
+                "role_label": label(ROLES, query.lang, loc["role"]),
+                "adequacy": adequacy(loc["country"], query.regime, on).status,
+                "adequacy_label": label(ADEQUACY, query.lang,
+                                        adequacy(loc["country"], query.regime, on).status),
+                "safeguards": list(loc.get("safeguards") or []),
+            }
+            for loc in locations
+        ],
+    }
+
+
+def _upcoming_row(item: Upcoming, query: ListQuery, on: date,
+                  names: dict[str, str]) -> dict[str, Any]:
+    event = item.event
+    change = CHANGE_NAMES[event.type]
+    return {
+        **row(event.processor_id, item.facts, query, on, names),
+        "seq": event.seq,
+        "change": change,
+        "change_label": label(CHANGES, query.lang, event.type),
+        "summary": event.summary.get(query.lang) or event.summary.get(DEFAULT_LANGUAGE, ""),
+        "announced_at": event.announced_at,
+        "effective_at": event.effective_at,
+        # Customers may object until the change takes effect.
+        "objection_deadline": event.effective_at,
+        "replaces_id": event.replaces_id,
+    }
+
+
+def _offers(service: str | None, facts: dict[str, Any]) -> bool:
+    return service is None or service in (facts.get("services") or [])
+
+
+def build(session: Session, query: ListQuery, *, organisation: str, now: datetime
+          ) -> dict[str, Any]:
+    """The list as it stood at the query's moment, rows in the query's language."""
+    at = query.moment(now)
+    on = at.date()
+    entries = listed_at(session, at)
+    upcoming = upcoming_at(session, at)
+    names = {e.processor_id: e.facts.get("name", "") for e in entries}
+    names.update({u.event.processor_id: u.event.processor_name for u in upcoming})
+    return {
+        "organisation": {"name": organisation},
+        # Deterministic, so that equal lists are equal bytes (and equal ETags).
+        "generated_at": last_modified(session, at),
+        "as_of": on,
+        "regime": query.regime,
+        "lang": query.lang,
+        "service": query.service,
+        "labels": {**HEADINGS.get(query.lang, HEADINGS[DEFAULT_LANGUAGE])},
+        "subprocessors": [
+            {**row(e.processor_id, e.facts, query, on, names), "since": e.since.date()}
+            for e in entries if _offers(query.service, e.facts)
+        ],
+        "upcoming": [
+            _upcoming_row(u, query, on, names) for u in upcoming if _offers(query.service, u.facts)
+        ],
+    }
+
+
+def last_modified(session: Session, at: datetime) -> datetime:
+    """The latest moment at or before `at` when the list changed: an announcement, a change
+    taking effect, or the start of the day (adequacy answers are per day)."""
+    announced, effective = session.execute(
+        select(
+            select(func.max(ChangeEvent.announced_at))
+            .where(ChangeEvent.announced_at <= at).scalar_subquery(),
+            select(func.max(ChangeEvent.effective_at))
+            .where(ChangeEvent.effective_at <= at).scalar_subquery(),
+        )
+    ).one()
+    day_start = datetime.combine(at.date(), time.min, tzinfo=UTC)
+    return max(moment for moment in (announced, effective, day_start) if moment is not None)
