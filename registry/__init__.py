@@ -55,6 +55,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.auth.views import blp as tokens_blp
     from registry.catalogue.views import blp as processors_blp
     from registry.health.views import bp as health_bp
+    from registry.public import embed, feeds, formats  # noqa: F401  (routes on public_blp)
     from registry.public.views import blp as public_blp
 
     for blueprint in (processors_blp, countries_blp, compliance_blp, tokens_blp, audit_blp,
