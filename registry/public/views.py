@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime, time
 
 import marshmallow as ma
-from collections.abc import Callable
-
-from flask import current_app, json, request
+from flask import Response, current_app, json, request
 from flask.views import MethodView
 
+from registry import db
 from registry.adequacy.dataset import load_regime
 from registry.adequacy.lookup import today_utc
 from registry.adequacy.schemas import CountriesQuerySchema, CountriesSchema
 from registry.adequacy.services import country_list, default_regime
-from registry import db
 from registry.db import utcnow
 from registry.extensions import Blueprint
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -44,24 +43,40 @@ def list_query(args: dict) -> ListQuery:
                      as_of=args.get("as_of"), service=args.get("service"))
 
 
-def list_response(args: dict, fmt: str, render: Callable[[dict], tuple[bytes, str]]):
-    """A cached representation of the list: rendered once per list version and query."""
-    query = list_query(args)
+def cached_response(
+    key: Hashable,
+    render: Callable[[datetime], tuple[bytes, str, datetime | None]],
+    *,
+    moment: object = None,
+    vary: tuple[str, ...] = (),
+) -> Response:
+    """A representation rendered once per list version and `key`, served with caching.
+
+    `render(now)` returns (body, mimetype, last_modified). The cache key adds the
+    list version (the latest event, and how many changes have taken effect) and the
+    day; `moment` replaces the second part for representations of a fixed moment.
+    """
     now = utcnow()
     cache: RenderCache = current_app.extensions["registry.public_cache"]
     seq, passed = cache.version(db.session, now)
-    key = (fmt, query, seq, query.as_of or passed, now.date())
+    full_key = (key, seq, passed if moment is None else moment, now.date())
+    rendered = cache.get(full_key, lambda: render(now))
+    return public_response(rendered.body, rendered.mimetype, etag=rendered.etag,
+                           last_modified=rendered.last_modified, vary=vary)
 
-    def build_and_render():
+
+def list_response(args: dict, fmt: str, render: Callable[[dict], tuple[bytes, str]]):
+    """A cached representation of the list in format `fmt`, for the request's query."""
+    query = list_query(args)
+
+    def build_and_render(now: datetime):
         document = build(db.session, query, now=now,
                          organisation=current_app.config["SETTINGS"].ORGANISATION_NAME)
         body, mimetype = render(document)
         return body, mimetype, document["generated_at"]
 
-    rendered = cache.get(key, build_and_render)
     vary = () if args.get("lang") else ("Accept-Language",)
-    return public_response(rendered.body, rendered.mimetype, etag=rendered.etag,
-                           last_modified=rendered.last_modified, vary=vary)
+    return cached_response((fmt, query), build_and_render, moment=query.as_of, vary=vary)
 
 
 def render_json(document: dict) -> tuple[bytes, str]:
