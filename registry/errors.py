@@ -8,7 +8,7 @@ from http import HTTPStatus
 
 import marshmallow as ma
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -165,6 +165,12 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     )
 
 
+def handle_data_error(error: DataError) -> Response:
+    # A value the database cannot hold that validation let through: the request's fault.
+    log.warning("data error: %s", type(error.orig).__name__)
+    return problem_response(422, "A value cannot be stored; check text for control characters.")
+
+
 def handle_stale(error: StaleDataError) -> Response:
     return problem_response(412)
 
@@ -184,5 +190,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ProblemError, handle_problem)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(StaleDataError, handle_stale)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(OperationalError, handle_operational)
     app.register_error_handler(Exception, handle_unexpected)

@@ -148,12 +148,33 @@ class HttpUrl(ma.fields.Url):
         )
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(item, str) and "\x00" in item for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or (isinstance(item, str) and _has_nul(item))
+                   for key, item in value.items())
+    return False
+
+
 class StrictSchema(ma.Schema):
-    """Unknown fields are errors, never silently dropped."""
+    """Unknown fields are errors, never silently dropped; no text may hold NUL
+    (PostgreSQL cannot store it, and no legitimate value needs it)."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _reject_nul(self, data, **kwargs):
+        if isinstance(data, dict):
+            bad = {key: ["Must not contain NUL characters."]
+                   for key, value in data.items() if _has_nul(value)}
+            if bad:
+                raise ma.ValidationError(bad)
+        return data
 
 
 
