@@ -54,12 +54,13 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.compliance.views import blp as compliance_blp
     from registry.auth.views import blp as tokens_blp
     from registry.catalogue.views import blp as processors_blp
+    from registry.changes.views import blp as changes_blp
     from registry.health.views import bp as health_bp
     from registry.public import embed, feeds, formats  # noqa: F401  (routes on public_blp)
     from registry.public.views import blp as public_blp
 
-    for blueprint in (processors_blp, countries_blp, compliance_blp, tokens_blp, audit_blp,
-                      public_blp):
+    for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp, tokens_blp,
+                      audit_blp, public_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
 
@@ -86,4 +87,5 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _echo_request_id(response):
         response.headers["X-Request-ID"] = request.environ.get("registry.request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response

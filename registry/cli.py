@@ -117,6 +117,22 @@ def check(regime: str | None, output: str, include_drafts: bool) -> None:
     raise SystemExit(1 if any(f.severity == "error" for f in findings) else 0)
 
 
+@main.command("publish")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the static site into.")
+def publish(out: Path) -> None:
+    """Static export of every public representation (all formats and languages)."""
+    from registry.public.publish import publish as export
+
+    app = _app()
+    try:
+        with app.app_context():
+            written = export(app, out)
+    finally:
+        app.extensions["registry.engine"].dispose()
+    click.echo(f"wrote {len(written)} files and an index to {out}")
+
+
 @main.command("serve")
 @click.option("--host", default=None, help="Interface to bind (HOST, default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (PORT, default 8000).")

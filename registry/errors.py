@@ -171,6 +171,11 @@ def handle_data_error(error: DataError) -> Response:
     return problem_response(422, "A value cannot be stored; check text for control characters.")
 
 
+def handle_overflow(error: OverflowError) -> Response:
+    # SQLite's driver refuses integers beyond 64 bits (a page number, say) before SQL runs.
+    return problem_response(422, "A number in the request is out of range.")
+
+
 def handle_stale(error: StaleDataError) -> Response:
     return problem_response(412)
 
@@ -191,5 +196,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(StaleDataError, handle_stale)
     app.register_error_handler(DataError, handle_data_error)
+    app.register_error_handler(OverflowError, handle_overflow)
     app.register_error_handler(OperationalError, handle_operational)
     app.register_error_handler(Exception, handle_unexpected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def load_all() -> None:
-    import registry.audit.models
-    import registry.auth.models
-    import registry.catalogue.models
-    import registry.changes.models
+    import registry.audit.models  # noqa: F401
+    import registry.auth.models  # noqa: F401
+    import registry.catalogue.models  # noqa: F401
+    import registry.changes.models  # noqa: F401

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from registry.extensions import QuerySchema, StrictSchema, one_of
 
-ENTITY_TYPES = ("processor", "location", "dpa", "token", "subscription")
+ENTITY_TYPES = ("processor", "location", "dpa", "token", "change", "subscription")
 
 
 class AuditEntrySchema(StrictSchema):

@@ -229,7 +229,8 @@ def create_processor(session: Session, data: dict[str, Any], *, actor: str,
 
 
 def update_processor(
-    session: Session, processor: Processor, data: dict[str, Any], *, actor: str
+    session: Session, processor: Processor, data: dict[str, Any], *, actor: str,
+    now: datetime | None = None,
 ) -> Processor:
     announcement = Announcement.pop_from(data)
     before, before_facts = snapshot(processor), public_facts(processor)
@@ -240,7 +241,7 @@ def update_processor(
     _apply_processor(processor, data)
     _touch(processor)
     session.flush()
-    _publish(session, processor, before_facts, announcement)
+    _publish(session, processor, before_facts, announcement, now)
     record(session, actor=actor, action="update", entity_type="processor",
            entity_id=processor.id, before=before, after=snapshot(processor))
     return processor
@@ -264,7 +265,8 @@ def delete_processor(session: Session, processor: Processor, *, actor: str) -> N
 
 
 def add_location(
-    session: Session, processor: Processor, data: dict[str, Any], *, actor: str
+    session: Session, processor: Processor, data: dict[str, Any], *, actor: str,
+    now: datetime | None = None,
 ) -> Location:
     announcement = Announcement.pop_from(data)
     before_facts = public_facts(processor)
@@ -274,7 +276,7 @@ def add_location(
     processor.locations.append(location)
     _touch(processor)
     session.flush()
-    _publish(session, processor, before_facts, announcement)
+    _publish(session, processor, before_facts, announcement, now)
     record(session, actor=actor, action="create", entity_type="location",
            entity_id=location.id, before=None, after=snapshot(location))
     return location
@@ -294,14 +296,15 @@ def update_location(
     return location
 
 
-def delete_location(session: Session, location: Location, *, actor: str) -> None:
+def delete_location(session: Session, location: Location, *, actor: str,
+                    now: datetime | None = None) -> None:
     before = snapshot(location)
     processor = location.processor
     before_facts = public_facts(processor)
     processor.locations.remove(location)
     _touch(processor)
     session.flush()
-    _publish(session, processor, before_facts, Announcement())
+    _publish(session, processor, before_facts, Announcement(), now)
     record(session, actor=actor, action="delete", entity_type="location",
            entity_id=before["id"], before=before, after=None)
 

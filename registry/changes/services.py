@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from registry.adequacy.countries import localised_country_name
@@ -19,6 +19,7 @@ from registry.i18n import LANGUAGES
 from registry.i18n.labels import FIELDS, SUMMARIES, label
 
 NOTICE_TYPES = {"processor.added", "processor.replaced"}
+EVENT_LOCK_KEY = 0x5EC5_0001  # any constant; names the change-log lock
 WITHDRAWABLE = {"processor.added", "processor.replaced", "processor.removed", "location.added"}
 
 
@@ -166,6 +167,17 @@ def _event(session: Session, processor: Any, kind: str, kind_changes: list[dict]
     return event
 
 
+def serialise_event_writes(session: Session) -> None:
+    """Hold a lock until commit, so sequence numbers are committed in order.
+
+    Readers page the change log by `seq` and caches key on the highest one; an
+    event with a lower seq committing after a higher one would be skipped by both.
+    SQLite has a single writer already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK_KEY})
+
+
 def announce(
     session: Session, processor: Any, before: f.Facts, announcement: Announcement,
     *, notice_days: int, now: datetime | None = None,
@@ -174,6 +186,9 @@ def announce(
     now = now or utcnow()
     after = f.public_facts(processor)
     changes = f.diff(before, after)
+    if not changes:
+        return []
+    serialise_event_writes(session)
     events = []
     # Nothing is flushed until every event is built: a new processor is inserted once.
     with session.no_autoflush:
@@ -206,6 +221,7 @@ def withdraw(session: Session, seq: int, *, now: datetime | None = None) -> Chan
     from registry.catalogue.models import Processor
 
     now = now or utcnow()
+    serialise_event_writes(session)
     event = session.get(ChangeEvent, seq)
     if event is None:
         raise ProblemError(404, f"No change with sequence number {seq}.")

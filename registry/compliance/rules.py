@@ -14,6 +14,7 @@ from registry.adequacy.dataset import ADEQUATE, ADEQUATE_CONDITIONAL, EEA
 from registry.adequacy.lookup import AdequacyResult, adequacy
 from registry.catalogue import vocabularies as v
 from registry.catalogue.models import Dpa, Location, Processor, Safeguard
+from registry.changes.models import ChangeEvent
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
@@ -56,6 +57,8 @@ class CheckContext:
     on: date
     tia_max_age_days: int = 730
     parents: dict[str, Processor] = field(default_factory=dict)
+    # Recent or pending changes announced with less than the promised notice, by processor.
+    shortened_notices: dict[str, list[ChangeEvent]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -387,6 +390,21 @@ def chain_parent_inactive(processor: Processor, ctx: CheckContext) -> Iterator[F
             "chain.parent_inactive", processor, ctx,
             f"{processor.name} is active but its parent {parent.name} is {parent.status}.",
             f"Retire {processor.name}, or activate {parent.name} or move it to another parent.",
+        )
+
+
+@rule("notice.shortened", WARNING, "Change announced with less than the promised notice")
+def notice_shortened(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+    for event in ctx.shortened_notices.get(processor.id, []):
+        days = (event.effective_at - event.announced_at).days
+        yield _finding(
+            "notice.shortened", processor, ctx,
+            f"Change #{event.seq} ({event.type}) for {processor.name} was announced "
+            f"{event.announced_at.date().isoformat()} to take effect "
+            f"{event.effective_at.date().isoformat()}, {days} days later. Reason given: "
+            f"{event.notice_override_reason}",
+            "Make sure customers' contracts allow the shorter notice, and keep evidence of "
+            "the reason; withdraw the change if they do not.",
         )
 
 

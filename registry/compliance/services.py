@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from registry.adequacy.lookup import today_utc
 from registry.catalogue.models import Processor
+from registry.changes.models import ChangeEvent
 from registry.compliance.rules import RULES, SEVERITIES, CheckContext, Finding, check_processor
 
 SEVERITY_ORDER = {severity: index for index, severity in enumerate(SEVERITIES)}
+SHORTENED_NOTICE_DAYS = 90
 
 
 def find_findings(
@@ -30,8 +32,10 @@ def find_findings(
 ) -> list[Finding]:
     """Findings for active processors (and drafts on request), most severe first."""
     processors = list(session.scalars(select(Processor).order_by(Processor.name, Processor.id)))
-    ctx = CheckContext(regime=regime, on=on or today_utc(), tia_max_age_days=tia_max_age_days,
-                       parents={p.id: p for p in processors})
+    on = on or today_utc()
+    ctx = CheckContext(regime=regime, on=on, tia_max_age_days=tia_max_age_days,
+                       parents={p.id: p for p in processors},
+                       shortened_notices=shortened_notices(session, on))
     statuses = {"active", "draft"} if include_drafts else {"active"}
     findings = [
         finding
@@ -42,6 +46,22 @@ def find_findings(
     ]
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.processor_name, f.rule))
     return findings
+
+
+def shortened_notices(session: Session, on: date) -> dict[str, list[ChangeEvent]]:
+    """Changes with a notice override that are pending or took effect in the last 90 days."""
+    since = datetime.combine(on - timedelta(days=SHORTENED_NOTICE_DAYS), time.min, tzinfo=UTC)
+    events = session.scalars(
+        select(ChangeEvent).where(
+            ChangeEvent.notice_override_reason.is_not(None),
+            ChangeEvent.withdrawn_by.is_(None),
+            ChangeEvent.effective_at >= since,
+        ).order_by(ChangeEvent.seq)
+    )
+    by_processor: dict[str, list[ChangeEvent]] = {}
+    for event in events:
+        by_processor.setdefault(event.processor_id, []).append(event)
+    return by_processor
 
 
 def report(findings: list[Finding], *, regime: str, on: date | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ def load_demo(session: Session, *, only_if_empty: bool = False) -> int:
     for entry in entries:
         key = entry.pop("key")
         parent_key = entry.pop("parent", None)
+        announced_on = entry.pop("announced_on", None)
         existing = session.scalar(select(Processor).where(Processor.name == entry["name"]))
         if existing is not None:
             ids_by_key[key] = existing.id
@@ -32,6 +34,9 @@ def load_demo(session: Session, *, only_if_empty: bool = False) -> int:
         if parent_key:
             entry["parent_id"] = ids_by_key[parent_key]
         data = ProcessorSchema().load(entry)
-        ids_by_key[key] = create_processor(session, data, actor="demo").id
+        # A past announcement puts the example on today's list, with its history.
+        now = (datetime.combine(date.fromisoformat(announced_on), time(9), tzinfo=UTC)
+               if announced_on else None)
+        ids_by_key[key] = create_processor(session, data, actor="demo", now=now).id
         created += 1
     return created

@@ -1,3 +1,246 @@
 """CSV, Markdown and HTML renderings of the public list."""
 
-from registry.public.views import blp  # noqa: F401
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from markupsafe import Markup
+
+from registry.public.schemas import ListQuerySchema
+from registry.public.views import blp, list_response
+
+CSV_COLUMNS = (
+    "id", "status", "name", "legal_name", "country_code", "country", "purpose", "services",
+    "data_categories", "locations", "parent_id", "since", "change", "effective_at",
+    "objection_deadline",
+)
+# OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters that start inline Markdown, HTML, MDX or GFM constructs; all are ASCII
+# punctuation, so CommonMark reads a backslash before them as the literal character.
+MARKDOWN_ACTIVE = frozenset("\\`*_{}[]<>#!|~&$")
+CURRENT_HEADINGS = ("name", "legal_name", "country", "purpose", "locations", "since")
+UPCOMING_HEADINGS = ("name", "change", "effective_at", "objection_deadline")
+
+Document = dict[str, Any]
+Row = dict[str, Any]
+
+
+def _iso(value: date | datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def _day_or_moment(value: datetime | date | None) -> str:
+    """A date for people: the day, with the time (UTC) only when it is not midnight."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime) or value.time() == time.min:
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _country_name(row: Row) -> str:
+    return row["country"]["name"] if row.get("country") else ""
+
+
+def location_text(location: dict[str, Any]) -> str:
+    """One location for people, in the list's language."""
+    text = f"{location['country']['name']}: {location['role_label']}, {location['adequacy_label']}"
+    if location["safeguards"]:
+        text += " – " + ", ".join(location["safeguards"])
+    return text
+
+
+# -- CSV ---------------------------------------------------------------------------
+
+
+def _neutralised(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _csv_locations(row: Row) -> str:
+    parts = []
+    for loc in row["locations"]:
+        safeguards = ", ".join(loc["safeguards"])
+        detail = f"{loc['adequacy']}; {safeguards}" if safeguards else loc["adequacy"]
+        parts.append(f"{loc['country']['code']} {loc['role']} ({detail})")
+    return "; ".join(parts)
+
+
+def _csv_record(row: Row, status: str) -> dict[str, str]:
+    return {
+        "id": row["id"], "status": status, "name": row["name"],
+        "legal_name": row["legal_name"] or "",
+        "country_code": row["country"]["code"] if row.get("country") else "",
+        "country": _country_name(row), "purpose": row["purpose"],
+        "services": ", ".join(row["services"]),
+        "data_categories": ", ".join(row["data_categories"]),
+        "locations": _csv_locations(row), "parent_id": row["parent_id"] or "",
+        "since": _iso(row.get("since")), "change": row.get("change", ""),
+        "effective_at": _iso(row.get("effective_at")),
+        "objection_deadline": _iso(row.get("objection_deadline")),
+    }
+
+
+def render_csv(document: Document) -> tuple[bytes, str]:
+    """RFC 4180: CRLF line ends, every cell quoted, a header row, formulas neutralised."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    records = [_csv_record(r, "current") for r in document["subprocessors"]]
+    records += [_csv_record(r, "upcoming") for r in document["upcoming"]]
+    for record in records:
+        writer.writerow([_neutralised(record[column]) for column in CSV_COLUMNS])
+    return out.getvalue().encode("utf-8"), "text/csv; header=present"
+
+
+# -- Markdown ----------------------------------------------------------------------
+
+
+def markdown_text(value: object) -> str:
+    """Text that stays text in a GFM table cell: one line, every active character escaped."""
+    line = " ".join(str(value).splitlines())
+    return "".join("\\" + c if c in MARKDOWN_ACTIVE else c for c in line).strip()
+
+
+def _markdown_table(headings: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    headings = [markdown_text(h) for h in headings]
+    lines = ["| " + " | ".join(headings) + " |", "|" + " --- |" * len(headings)]
+    lines += ["| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _current_cells(row: Row) -> list[str]:
+    return [row["name"], row["legal_name"] or "", _country_name(row), row["purpose"],
+            "; ".join(location_text(loc) for loc in row["locations"]),
+            _day_or_moment(row["since"])]
+
+
+def _upcoming_cells(row: Row) -> list[str]:
+    return [row["name"], row["change_label"], _day_or_moment(row["effective_at"]),
+            _day_or_moment(row["objection_deadline"])]
+
+
+def render_markdown(document: Document) -> tuple[bytes, str]:
+    labels = document["labels"]
+    lines = [f"# {markdown_text(labels['title'])}", "",
+             markdown_text(f"{labels['as_of']} {_day_or_moment(document['as_of'])}"), ""]
+    if document["subprocessors"]:
+        lines += _markdown_table([labels[h] for h in CURRENT_HEADINGS],
+                                 map(_current_cells, document["subprocessors"]))
+    else:
+        lines.append(markdown_text(labels["none"]))
+    if document["upcoming"]:
+        lines += ["", f"## {markdown_text(labels['upcoming'])}", ""]
+        lines += _markdown_table([labels[h] for h in UPCOMING_HEADINGS],
+                                 map(_upcoming_cells, document["upcoming"]))
+    return ("\n".join(lines) + "\n").encode("utf-8"), "text/markdown; variant=GFM"
+
+
+# -- HTML --------------------------------------------------------------------------
+
+
+def _time(value: date | datetime) -> Markup:
+    return Markup('<time datetime="{}">{}</time>').format(_iso(value), _day_or_moment(value))
+
+
+def _locations_html(row: Row) -> Markup:
+    if not row["locations"]:
+        return Markup()
+    items = Markup().join(Markup("<li>{}</li>").format(location_text(loc))
+                          for loc in row["locations"])
+    return Markup('<ul class="locations">{}</ul>').format(items)
+
+
+def _current_html(row: Row) -> list[Markup | str]:
+    return [row["legal_name"] or "", _country_name(row), row["purpose"], _locations_html(row),
+            _time(row["since"])]
+
+
+def _upcoming_html(row: Row) -> list[Markup | str]:
+    return [row["change_label"], _time(row["effective_at"]), _time(row["objection_deadline"])]
+
+
+def _html_table(css_class: str, caption: str, headings: list[str], rows: list[Row],
+                cells: Callable[[Row], list[Markup | str]], none: str) -> Markup:
+    head = Markup().join(Markup('<th scope="col">{}</th>').format(h) for h in headings)
+    body = [
+        Markup('<tr><th scope="row">{}</th>{}</tr>').format(
+            row["name"], Markup().join(Markup("<td>{}</td>").format(c) for c in cells(row)))
+        for row in rows
+    ] or [Markup('<tr><td colspan="{}">{}</td></tr>').format(len(headings), none)]
+    return Markup(
+        '<table class="{}">\n<caption>{}</caption>\n<thead><tr>{}</tr></thead>\n'
+        "<tbody>\n{}\n</tbody>\n</table>\n"
+    ).format(css_class, caption, head, Markup("\n").join(body))
+
+
+def render_html(document: Document) -> tuple[bytes, str]:
+    """A fragment to embed: no script, no style attributes, every value escaped."""
+    labels = document["labels"]
+    parts = [
+        Markup('<p class="as-of">{} {}</p>\n').format(labels["as_of"], _time(document["as_of"])),
+        _html_table("subprocessors", labels["title"], [labels[h] for h in CURRENT_HEADINGS],
+                    document["subprocessors"], _current_html, labels["none"]),
+    ]
+    if document["upcoming"]:
+        parts.append(_html_table("subprocessor-changes", labels["upcoming"],
+                                 [labels[h] for h in UPCOMING_HEADINGS], document["upcoming"],
+                                 _upcoming_html, labels["none"]))
+    section = Markup('<section lang="{}" class="subprocessor-list">\n{}</section>\n').format(
+        document["lang"], Markup().join(parts))
+    return str(section).encode("utf-8"), "text/html"
+
+
+# -- routes ------------------------------------------------------------------------
+
+TEXT_BODY = {"type": "string"}
+
+
+@blp.route("/subprocessors.csv")
+class SubprocessorsCsv(MethodView):
+    @blp.arguments(ListQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type="text/csv",
+                  description="RFC 4180 CSV, UTF-8, with a header row")
+    def get(self, args):
+        """The subprocessor list as CSV
+
+        One row per current subprocessor (`status` `current`) and per announced
+        change (`status` `upcoming`). Cells that a spreadsheet would read as a
+        formula (starting with `=`, `+`, `-`, `@`, tab or CR) start with `'`.
+        """
+        return list_response(args, "csv", render_csv)
+
+
+@blp.route("/subprocessors.md")
+class SubprocessorsMarkdown(MethodView):
+    @blp.arguments(ListQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type="text/markdown",
+                  description="GitHub-flavoured Markdown, UTF-8")
+    def get(self, args):
+        """The subprocessor list as Markdown
+
+        A heading and GitHub-flavoured Markdown tables (current, then announced
+        changes) with headings and country names in `lang`, for static-site builds.
+        """
+        return list_response(args, "md", render_markdown)
+
+
+@blp.route("/subprocessors.html")
+class SubprocessorsHtml(MethodView):
+    @blp.arguments(ListQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type="text/html",
+                  description="An HTML fragment (a `<section>`), UTF-8, without scripts")
+    def get(self, args):
+        """The subprocessor list as an HTML fragment
+
+        A `<section class="subprocessor-list">` with semantic tables in `lang`,
+        to embed in a page; no scripts or styles, every value escaped.
+        """
+        return list_response(args, "html", render_html)

@@ -33,7 +33,8 @@ blp = Blueprint(
 blp.after_request(add_cors)
 
 
-def _json(data) -> bytes:
+def json_body(data) -> bytes:
+    """Compact, key-sorted UTF-8 JSON: equal data, equal bytes, equal ETags."""
     return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
 
 
@@ -80,7 +81,7 @@ def list_response(args: dict, fmt: str, render: Callable[[dict], tuple[bytes, st
 
 
 def render_json(document: dict) -> tuple[bytes, str]:
-    return _json(SubprocessorListSchema().dump(document)), "application/json"
+    return json_body(SubprocessorListSchema().dump(document)), "application/json"
 
 
 @blp.route("/subprocessors")
@@ -112,5 +113,5 @@ class PublicCountries(MethodView):
         data = CountriesSchema().dump(country_list(regime, on, args["lang"], args.get("status")))
         version = datetime.fromisoformat(load_regime(regime).version).replace(tzinfo=UTC)
         as_of_start = datetime.combine(on, time.min, tzinfo=UTC)
-        return public_response(_json(data), "application/json",
+        return public_response(json_body(data), "application/json",
                                last_modified=min(max(version, as_of_start), datetime.now(UTC)))

@@ -1,0 +1,87 @@
+"""/v1/changes: every announced change, and withdrawing one before it takes effect."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from registry import db
+from registry.audit.services import record
+from registry.auth.services import current_actor
+from registry.changes.models import ChangeEvent
+from registry.changes.schemas import ChangeEventSchema, ChangeQuerySchema, WithdrawSchema
+from registry.changes.services import withdraw
+from registry.db import utcnow
+from registry.errors import ProblemError
+from registry.extensions import Blueprint
+
+blp = Blueprint(
+    "changes",
+    __name__,
+    url_prefix="/v1/changes",
+    description="Announced changes of the public list, with notice overrides; withdrawals.",
+)
+
+
+@blp.route("")
+class Changes(MethodView):
+    @blp.etag
+    @blp.arguments(ChangeQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, ChangeEventSchema(many=True))
+    @blp.paginate(page_size=50, max_page_size=500)
+    def get(self, filters, pagination_parameters):
+        """List changes
+
+        Newest first. `pending` lists the changes that have not taken effect
+        yet, the ones that can still be withdrawn.
+        """
+        query = select(ChangeEvent)
+        if processor_id := filters.get("processor_id"):
+            query = query.where(ChangeEvent.processor_id == processor_id)
+        if kind := filters.get("type"):
+            query = query.where(ChangeEvent.type == kind)
+        if filters.get("pending") is not None:
+            now = utcnow()
+            query = query.where(ChangeEvent.effective_at > now if filters["pending"]
+                                else ChangeEvent.effective_at <= now)
+        pagination_parameters.item_count = db.session.scalar(
+            select(func.count()).select_from(query.subquery()))
+        return db.session.scalars(
+            query.order_by(ChangeEvent.seq.desc())
+            .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+        ).all()
+
+
+@blp.route("/<int:seq>")
+class Change(MethodView):
+    @blp.etag
+    @blp.response(200, ChangeEventSchema)
+    def get(self, seq):
+        """Get a change"""
+        event = db.session.get(ChangeEvent, seq)
+        if event is None:
+            raise ProblemError(404, f"No change with sequence number {seq}.")
+        return event
+
+
+@blp.route("/<int:seq>/withdraw")
+class Withdraw(MethodView):
+    @blp.arguments(WithdrawSchema, required=False)
+    @blp.response(201, ChangeEventSchema)
+    def post(self, data, seq):
+        """Withdraw an announced change
+
+        Only before it takes effect, and the latest pending change of a
+        processor first. The catalogue is put back (an added processor
+        becomes a draft again, an added location is removed) and a
+        `change.withdrawn` event is published.
+        """
+        before = db.session.get(ChangeEvent, seq)
+        before = ChangeEventSchema().dump(before) if before else None
+        withdrawal = withdraw(db.session, seq)
+        record(db.session, actor=current_actor(), action="withdraw", entity_type="change",
+               entity_id=str(seq), before=before,
+               after={"withdrawn_by": withdrawal.seq, "reason": data.get("reason")})
+        db.session.commit()
+        return withdrawal

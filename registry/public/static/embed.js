@@ -1,0 +1,336 @@
+/*
+ * Subprocessor Registry embed: renders the public subprocessor list into the page.
+ *
+ *   <script src="https://registry.example/public/embed.js" defer></script>
+ *   <div data-subprocessor-list data-lang="nl" data-service="voice"></div>
+ *
+ * Optional attributes: data-lang, data-service, data-regime. Theme with CSS custom
+ * properties on the container: --spl-font, --spl-text, --spl-border, --spl-header-bg,
+ * --spl-stripe-bg, --spl-link. Containers added later: window.SubprocessorList.render(el).
+ *
+ * Everything from the list is set as text (textContent, attributes), never parsed as HTML.
+ */
+(function () {
+  "use strict";
+
+  if (window.SubprocessorList) {
+    return; // included twice: the first copy already serves the page
+  }
+
+  var CONTAINER = "[data-subprocessor-list]";
+  var STYLE_MARK = "data-spl-style";
+  var FAILED = {
+    en: "The list of subprocessors could not be loaded.",
+    nl: "De lijst van subverwerkers kon niet worden geladen.",
+    sv: "Listan över underbiträden kunde inte läsas in.",
+    de: "Die Liste der Unterauftragsverarbeiter konnte nicht geladen werden.",
+    fr: "La liste des sous-traitants ultérieurs n'a pas pu être chargée."
+  };
+  var CSS = [
+    ".spl-root{font-family:var(--spl-font,inherit);color:var(--spl-text,inherit)}",
+    ".spl-scroll{overflow-x:auto;margin:0 0 1.5em}",
+    ".spl-table{border-collapse:collapse;width:100%;font:inherit;color:inherit}",
+    ".spl-table caption{caption-side:top;text-align:start;font-weight:600;font-size:1.15em;" +
+      "padding:0 0 .5em}",
+    ".spl-table th,.spl-table td{border:1px solid var(--spl-border,#d0d7de);" +
+      "padding:.5em .75em;text-align:start;vertical-align:top}",
+    ".spl-table thead th{background:var(--spl-header-bg,#f6f8fa);font-weight:600}",
+    ".spl-table tbody tr:nth-child(even){background:var(--spl-stripe-bg,#fbfcfd)}",
+    ".spl-table a{color:var(--spl-link,inherit)}",
+    ".spl-legal,.spl-detail{display:block;font-size:.9em;opacity:.75}",
+    ".spl-locations{margin:0;padding:0;list-style:none}",
+    ".spl-locations li+li{margin-top:.35em}",
+    ".spl-error{margin:0 0 1em;color:var(--spl-text,inherit)}"
+  ].join("\n");
+
+  // document.currentScript is only set while this file first runs.
+  var script = document.currentScript || findScript();
+  var listUrl = script && script.src ? new URL("subprocessors", script.src) : null;
+  var pending = typeof WeakMap === "function" ? new WeakMap() : null;
+
+  function findScript() {
+    var scripts = document.querySelectorAll("script[src]");
+    for (var i = scripts.length - 1; i >= 0; i--) {
+      if (/\/public\/embed\.js(\?|#|$)/.test(scripts[i].src)) {
+        return scripts[i];
+      }
+    }
+    return null;
+  }
+
+  function text(value) {
+    return value === null || value === undefined ? "" : String(value);
+  }
+
+  function el(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (content !== undefined && content !== null) {
+      node.textContent = text(content);
+    }
+    return node;
+  }
+
+  function injectStyle() {
+    if (document.querySelector("style[" + STYLE_MARK + "]")) {
+      return;
+    }
+    var style = document.createElement("style");
+    style.setAttribute(STYLE_MARK, "");
+    style.textContent = CSS;
+    (document.head || document.documentElement).appendChild(style);
+  }
+
+  function safeHref(value) {
+    if (typeof value !== "string" || !value) {
+      return null;
+    }
+    try {
+      var url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function formatDate(value, lang, withTime) {
+    var raw = text(value);
+    // A bare date means that calendar day; read it as UTC so no zone shifts it.
+    var moment = new Date(/^\d{4}-\d{2}-\d{2}$/.test(raw) ? raw + "T00:00:00Z" : raw);
+    if (!raw || isNaN(moment.getTime()) || typeof Intl !== "object") {
+      return raw;
+    }
+    var options = {year: "numeric", month: "long", day: "numeric", timeZone: "UTC"};
+    if (withTime) {
+      options.hour = "2-digit";
+      options.minute = "2-digit";
+      options.timeZoneName = "short";
+    }
+    try {
+      return new Intl.DateTimeFormat(lang || undefined, options).format(moment);
+    } catch (e) {
+      return raw;
+    }
+  }
+
+  function timeCell(value, lang, withTime) {
+    var cell = el("td");
+    if (value) {
+      var time = el("time", null, formatDate(value, lang, withTime));
+      time.setAttribute("datetime", text(value));
+      cell.appendChild(time);
+    }
+    return cell;
+  }
+
+  function nameCell(row) {
+    var cell = el("td", "spl-processor");
+    var href = safeHref(row.website);
+    var name = el(href ? "a" : "span", "spl-name", row.name);
+    if (href) {
+      name.href = href;
+      name.rel = "nofollow noopener noreferrer";
+    }
+    cell.appendChild(name);
+    if (row.legal_name && row.legal_name !== row.name) {
+      cell.appendChild(el("span", "spl-legal", row.legal_name));
+    }
+    return cell;
+  }
+
+  function locationsCell(row) {
+    var cell = el("td");
+    var locations = Array.isArray(row.locations) ? row.locations : [];
+    if (!locations.length) {
+      return cell;
+    }
+    var list = el("ul", "spl-locations");
+    locations.forEach(function (location) {
+      var item = el("li", null, location.country ? location.country.name : "");
+      var detail = [location.role_label, location.adequacy_label].filter(Boolean).join(" · ");
+      if (detail) {
+        item.appendChild(el("span", "spl-detail", detail));
+      }
+      list.appendChild(item);
+    });
+    cell.appendChild(list);
+    return cell;
+  }
+
+  function table(className, caption, headings, rows, cells, emptyText) {
+    var tableEl = el("table", "spl-table " + className);
+    tableEl.appendChild(el("caption", null, caption));
+    var head = el("thead");
+    var headRow = el("tr");
+    headings.forEach(function (heading) {
+      var th = el("th", null, heading);
+      th.setAttribute("scope", "col");
+      headRow.appendChild(th);
+    });
+    head.appendChild(headRow);
+    tableEl.appendChild(head);
+    var body = el("tbody");
+    rows.forEach(function (row) {
+      var tr = el("tr");
+      cells(row).forEach(function (cell) {
+        tr.appendChild(cell);
+      });
+      body.appendChild(tr);
+    });
+    if (!rows.length) {
+      var empty = el("td", "spl-empty", emptyText);
+      empty.colSpan = headings.length;
+      body.appendChild(el("tr")).appendChild(empty);
+    }
+    tableEl.appendChild(body);
+    var scroll = el("div", "spl-scroll");
+    scroll.appendChild(tableEl);
+    return scroll;
+  }
+
+  function build(data) {
+    var labels = data.labels || {};
+    var lang = text(data.lang);
+    var root = el("div", "spl-root");
+    if (lang) {
+      root.setAttribute("lang", lang);
+    }
+    root.appendChild(table(
+      "spl-current",
+      labels.title,
+      [labels.name, labels.country, labels.purpose, labels.locations, labels.since],
+      data.subprocessors,
+      function (row) {
+        return [
+          nameCell(row),
+          el("td", null, row.country ? row.country.name : ""),
+          el("td", null, row.purpose),
+          locationsCell(row),
+          timeCell(row.since, lang, false)
+        ];
+      },
+      labels.none
+    ));
+    if (data.upcoming.length) {
+      root.appendChild(table(
+        "spl-upcoming",
+        labels.upcoming,
+        [labels.name, labels.change, labels.effective_at, labels.objection_deadline],
+        data.upcoming,
+        function (row) {
+          return [
+            nameCell(row),
+            el("td", null, row.change_label),
+            timeCell(row.effective_at, lang, true),
+            timeCell(row.objection_deadline, lang, true)
+          ];
+        },
+        labels.none
+      ));
+    }
+    return root;
+  }
+
+  function showFailure(container, lang, error) {
+    var old = container.querySelector(".spl-error");
+    if (old) {
+      old.parentNode.removeChild(old);
+    }
+    var message = el("p", "spl-error", FAILED[lang] || FAILED.en);
+    message.setAttribute("role", "status");
+    container.insertBefore(message, container.firstChild);
+    if (window.console && console.warn) {
+      console.warn("SubprocessorList:", error && error.message ? error.message : error);
+    }
+  }
+
+  function query(container) {
+    var url = new URL(listUrl.href);
+    ["lang", "service", "regime"].forEach(function (name) {
+      var value = (container.getAttribute("data-" + name) || "").trim();
+      if (value) {
+        url.searchParams.set(name, value);
+      }
+    });
+    return url;
+  }
+
+  /* Fetch and render the list into `container`; resolves to true once shown. */
+  function render(container) {
+    if (!container || container.nodeType !== 1) {
+      return Promise.resolve(false);
+    }
+    var lang = (container.getAttribute("data-lang") || "").trim().toLowerCase();
+    var ticket = {};
+    if (pending) {
+      pending.set(container, ticket);
+    }
+    container.setAttribute("data-spl-state", "loading");
+    container.setAttribute("aria-busy", "true");
+    injectStyle();
+    return Promise.resolve()
+      .then(function () {
+        if (!listUrl) {
+          throw new Error("cannot tell where embed.js was loaded from");
+        }
+        return fetch(query(container).href, {
+          credentials: "omit",
+          headers: {Accept: "application/json"}
+        });
+      })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("the registry answered " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data || !Array.isArray(data.subprocessors) || !Array.isArray(data.upcoming)) {
+          throw new Error("unexpected answer from the registry");
+        }
+        if (pending && pending.get(container) !== ticket) {
+          return false; // a newer render of this container won
+        }
+        var content = build(data);
+        while (container.firstChild) {
+          container.removeChild(container.firstChild);
+        }
+        container.appendChild(content);
+        container.setAttribute("data-spl-state", "ready");
+        return true;
+      })
+      .catch(function (error) {
+        if (pending && pending.get(container) !== ticket) {
+          return false;
+        }
+        container.setAttribute("data-spl-state", "failed");
+        showFailure(container, lang, error);
+        return false;
+      })
+      .then(function (shown) {
+        if (!pending || pending.get(container) === ticket) {
+          container.removeAttribute("aria-busy");
+        }
+        return shown;
+      });
+  }
+
+  function renderAll() {
+    var containers = document.querySelectorAll(CONTAINER);
+    for (var i = 0; i < containers.length; i++) {
+      if (!containers[i].hasAttribute("data-spl-state")) {
+        render(containers[i]);
+      }
+    }
+  }
+
+  window.SubprocessorList = Object.freeze({render: render});
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", renderAll);
+  } else {
+    renderAll();
+  }
+})();

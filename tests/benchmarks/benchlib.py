@@ -1,0 +1,88 @@
+"""Helpers shared by the benchmarks (not a test module: pytest collects only bench_*.py).
+
+Everything here talks to 127.0.0.1 only and is bounded in time.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, make_url, text
+
+POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "")
+
+# Countries for seeded processors and locations (EEA and not), all with adequacy data.
+EEA = ("IE", "DE", "NL", "FR", "SE", "FI", "DK", "PL", "ES", "IT", "BE", "AT")
+ELSEWHERE = ("US", "GB", "CH", "JP", "IN", "CA", "AU", "SG", "BR", "KR", "IL", "NZ")
+ROLES = ("hosting", "storage", "support_access", "processing")
+SERVICES = ("voice", "text", "analytics", "billing", "support", "search", "mail")
+DATA_CATEGORIES = ("identity", "contact", "account", "usage", "device", "content", "support",
+                   "billing", "network", "communications")
+DATA_SUBJECTS = ("customers", "end_users", "customer_employees", "prospects",
+                 "website_visitors")
+LANGS = ("en", "nl", "de", "sv", "fr")
+
+
+def safeguards_for(country: str) -> list[str]:
+    """Safeguard types a location shows publicly (none inside the EEA)."""
+    if country in EEA:
+        return []
+    if country == "US":
+        return ["scc", "dpf"]
+    return ["scc"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def own_postgres_database(prefix: str = "registry_bench") -> Iterator[str]:
+    """A PostgreSQL database of this run's own on REGISTRY_TEST_POSTGRES_URL's server,
+    dropped afterwards (like tests/conftest.py does for the test suite)."""
+    admin_url = make_url(POSTGRES_URL)
+    name = f"{prefix}_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            pattern = prefix.replace("_", "\\_") + "\\_%"
+            leftovers = connection.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": pattern}
+            ).scalars()
+            for leftover in list(leftovers):
+                pid = leftover.rsplit("_", 1)[-1]
+                if pid.isdigit() and not _pid_alive(int(pid)):
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{leftover}" WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield admin_url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
