@@ -34,6 +34,7 @@ class Settings:
     SMTP_URL: str = ""
     WEBHOOK_ALLOW_PRIVATE: bool = False
     MAX_BODY_BYTES: int = 1_048_576
+    PUBLIC_MAX_AGE: int = 300
     LOG_LEVEL: str = "INFO"
     PORT: int = 8000
     HOST: str = "127.0.0.1"

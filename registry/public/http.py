@@ -8,13 +8,11 @@ from datetime import datetime
 
 from flask import Response, current_app, request
 
-MAX_AGE = 300
 STALE_WHILE_REVALIDATE = 3600
 
 
 def cache_control() -> str:
-    settings = current_app.config["SETTINGS"]
-    max_age = getattr(settings, "PUBLIC_MAX_AGE", MAX_AGE)
+    max_age = current_app.config["SETTINGS"].PUBLIC_MAX_AGE
     return f"public, max-age={max_age}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
 
 

@@ -1,0 +1,116 @@
+"""The JSON list over HTTP: caching, CORS, languages, services, and the static export."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from click.testing import CliRunner
+
+from registry.cli import main
+from tests.factories import location_payload, processor_payload
+
+
+def make_current(editor, **overrides) -> dict:
+    response = editor.post("/v1/processors", json=processor_payload(
+        effective_at=datetime.now(UTC).isoformat(), notice_override_reason="test", **overrides))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_repeat_with_etag_is_304_and_a_change_gives_a_new_etag(editor, client):
+    acme = make_current(editor, name="Acme")
+    first = client.get("/public/subprocessors")
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert not etag.startswith("W/")
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert "stale-while-revalidate=" in first.headers["Cache-Control"]
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert first.headers["Last-Modified"]
+
+    again = client.get("/public/subprocessors", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    since = client.get("/public/subprocessors",
+                       headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert since.status_code == 304
+
+    url = f"/v1/processors/{acme['id']}"
+    assert editor.patch(url, json={"purpose": {"en": "Changed"}},
+                        headers={"If-Match": editor.get(url).headers["ETag"]}).status_code == 200
+    changed = client.get("/public/subprocessors", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert changed.get_json()["subprocessors"][0]["purpose"] == "Changed"
+
+
+def test_identical_requests_give_identical_bytes_across_processes(app, editor, client):
+    make_current(editor, name="Acme")
+    first = client.get("/public/subprocessors?lang=de")
+    # Another process has its own cache: simulate it with a fresh one.
+    from registry.public.cache import RenderCache
+
+    app.extensions["registry.public_cache"] = RenderCache()
+    second = client.get("/public/subprocessors?lang=de")
+    assert first.data == second.data and first.headers["ETag"] == second.headers["ETag"]
+
+
+def test_language_from_accept_language_varies(editor, client):
+    make_current(editor, name="Acme", locations=[location_payload(country="DE")])
+    response = client.get("/public/subprocessors", headers={"Accept-Language": "sv, en;q=0.5"})
+    body = response.get_json()
+    assert body["lang"] == "sv"
+    assert body["subprocessors"][0]["locations"][0]["country"]["name"] == "Tyskland"
+    assert "Accept-Language" in response.headers["Vary"]
+    explicit = client.get("/public/subprocessors?lang=fr")
+    assert explicit.get_json()["subprocessors"][0]["country"]["name"] == "Irlande"
+    assert "Vary" not in explicit.headers or "Accept-Language" not in explicit.headers["Vary"]
+
+
+def test_purpose_falls_back_to_english_and_service_filters(editor, client):
+    make_current(editor, name="Voice Only", services=["voice"], purpose={"en": "Speech"})
+    make_current(editor, name="Mail Only", services=["mail"], purpose={"en": "Mail",
+                                                                      "sv": "E-post"})
+    rows = client.get("/public/subprocessors?lang=sv").get_json()["subprocessors"]
+    assert {r["name"]: r["purpose"] for r in rows} == {"Voice Only": "Speech",
+                                                       "Mail Only": "E-post"}
+    voice = client.get("/public/subprocessors?service=voice").get_json()["subprocessors"]
+    assert [r["name"] for r in voice] == ["Voice Only"]
+
+
+def test_cors_preflight_and_bad_parameters(client):
+    preflight = client.options("/public/subprocessors", headers={
+        "Origin": "https://www.example", "Access-Control-Request-Method": "GET"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    for query in ("lang=xx", "as_of=2026-02-30", "regime=US", "colour=red"):
+        response = client.get(f"/public/subprocessors?{query}")
+        assert response.status_code == 422, query
+        assert response.mimetype == "application/problem+json"
+
+
+def test_past_list_is_what_it_said_then(editor, client):
+    make_current(editor, name="Acme")
+    assert client.get("/public/subprocessors?as_of=2020-01-01").get_json()[
+        "subprocessors"] == []
+
+
+def test_publish_writes_every_representation_with_an_index(editor, database_url, tmp_path):
+    make_current(editor, name="Acme", locations=[location_payload(country="US")])
+    result = CliRunner().invoke(main, ["publish", "--out", str(tmp_path)],
+                                env={"DATABASE_URL": database_url})
+    assert result.exit_code == 0, result.output
+    index = json.loads((tmp_path / "index.json").read_text())
+    paths = {item["path"] for item in index["files"]}
+    for lang in ("nl", "sv", "de", "fr", "en"):
+        for name in ("subprocessors.json", "subprocessors.csv", "subprocessors.md",
+                     "subprocessors.html", "feed.atom", "feed.rss", "feed.json",
+                     "changes.json", "countries.eu.json", "countries.uk.json",
+                     "countries.ch.json"):
+            assert f"{lang}/{name}" in paths
+            assert (tmp_path / lang / name).stat().st_size > 0
+    assert "subprocessors.md" in paths and "embed.js" in paths
+    dutch = (tmp_path / "nl" / "subprocessors.md").read_text(encoding="utf-8")
+    assert "Verenigde Staten" in dutch
+    served = editor.client.get("/public/subprocessors.md?lang=nl").get_data(as_text=True)
+    assert dutch == served
+    assert "nl/subprocessors.md" in (tmp_path / "index.html").read_text()
