@@ -31,6 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(overrides)
     logging.basicConfig(level=settings.LOG_LEVEL)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Request lines name webhook URLs, which may carry a customer's token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     db.init_app(app)
     app.extensions["registry.public_cache"] = RenderCache()
@@ -56,11 +58,12 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.catalogue.views import blp as processors_blp
     from registry.changes.views import blp as changes_blp
     from registry.health.views import bp as health_bp
+    from registry.notify.views import blp as subscriptions_blp
     from registry.public import embed, feeds, formats  # noqa: F401  (routes on public_blp)
     from registry.public.views import blp as public_blp
 
-    for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp, tokens_blp,
-                      audit_blp, public_blp):
+    for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp,
+                      subscriptions_blp, tokens_blp, audit_blp, public_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
 

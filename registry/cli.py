@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-import sys
 from pathlib import Path
 
 import click
@@ -133,16 +136,41 @@ def publish(out: Path) -> None:
     click.echo(f"wrote {len(written)} files and an index to {out}")
 
 
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Stop when nothing is due (for cron and tests).")
+def worker(once: bool) -> None:
+    """Run the delivery worker (webhooks and e-mail) until SIGTERM."""
+    from registry.notify.worker import Worker
+
+    app = _app()
+    try:
+        Worker(app).run(once=once)
+    finally:
+        app.extensions["registry.engine"].dispose()
+
+
 @main.command("serve")
 @click.option("--host", default=None, help="Interface to bind (HOST, default 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (PORT, default 8000).")
 def serve(host: str | None, port: int | None) -> None:
-    """Serve the API with gunicorn."""
+    """Serve the API with gunicorn, and the delivery worker beside it."""
     settings = Settings.from_env()
     env = dict(os.environ, HOST=host or settings.HOST, PORT=str(port or settings.PORT))
     command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "gunicorn.conf.py"),
                "--chdir", str(PROJECT_DIR), "wsgi:app"]
-    os.execve(sys.executable, command, env)
+    worker_process = subprocess.Popen([sys.executable, "-m", "registry.cli", "worker"], env=env)
+    web = subprocess.Popen(command, env=env)
+    stop = lambda *_: [p.send_signal(signal.SIGTERM) for p in (web, worker_process)]  # noqa: E731
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    # Either one ending ends both: a registry that cannot notify must not look healthy.
+    while web.poll() is None and worker_process.poll() is None:
+        time.sleep(0.5)
+    stop()
+    web.wait()
+    worker_process.wait()
+    raise SystemExit(web.returncode or worker_process.returncode or 0)
+
 
 
 def render_openapi(app) -> str:
@@ -161,3 +189,7 @@ def openapi(out: str) -> None:
     """Write the OpenAPI document generated from the code."""
     Path(out).write_text(render_openapi(_app()), encoding="utf-8")
     click.echo(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

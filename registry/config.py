@@ -33,6 +33,15 @@ class Settings:
     TIA_MAX_AGE_DAYS: int = 730
     SMTP_URL: str = ""
     WEBHOOK_ALLOW_PRIVATE: bool = False
+    WEBHOOK_ALLOW_HTTP: bool = False
+    WEBHOOK_TIMEOUT_SECONDS: float = 10.0
+    WEBHOOK_RETRY_SCHEDULE: str = "5,300,1800,7200,18000,36000,36000"
+    WEBHOOK_PAUSE_AFTER_HOURS: int = 72
+    MAIL_FROM: str = "Subprocessor Registry <privacy@registry.invalid>"
+    MAILBOX_DIR: str = ""
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    WORKER_CONCURRENCY: int = 16
+    WORKER_BATCH_SIZE: int = 100
     MAX_BODY_BYTES: int = 1_048_576
     PUBLIC_MAX_AGE: int = 300
     LOG_LEVEL: str = "INFO"
@@ -50,6 +59,8 @@ class Settings:
                 continue
             if f.type == "int":
                 values[f.name] = int(raw)
+            elif f.type == "float":
+                values[f.name] = float(raw)
             elif f.type == "bool":
                 values[f.name] = _bool(raw)
             else:
@@ -57,7 +68,21 @@ class Settings:
         settings = cls(**values)
         if settings.DEFAULT_REGIME not in ("EU", "UK", "CH"):
             raise ValueError("DEFAULT_REGIME must be one of EU, UK, CH")
+        settings.retry_delays()  # fail at start-up, not in the worker
         return settings
+
+    def retry_delays(self) -> tuple[float, ...]:
+        """Seconds to wait before each retry of a failed delivery; then it is dead."""
+        try:
+            delays = tuple(float(part) for part in self.WEBHOOK_RETRY_SCHEDULE.split(",") if part)
+        except ValueError as error:
+            raise ValueError("WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds") from error
+        if any(delay < 0 for delay in delays):
+            raise ValueError("WEBHOOK_RETRY_SCHEDULE must not be negative")
+        return delays
+
+    def mailbox_dir(self) -> Path:
+        return Path(self.MAILBOX_DIR) if self.MAILBOX_DIR else INSTANCE_DIR / "mailbox"
 
     def flask_config(self) -> dict[str, object]:
         """The Flask and flask-smorest keys derived from these settings."""

@@ -8,3 +8,4 @@ def load_all() -> None:
     import registry.auth.models  # noqa: F401
     import registry.catalogue.models  # noqa: F401
     import registry.changes.models  # noqa: F401
+    import registry.notify.models  # noqa: F401

@@ -17,6 +17,7 @@ from registry.db import utcnow
 from registry.errors import ProblemError, field_error
 from registry.i18n import LANGUAGES
 from registry.i18n.labels import FIELDS, SUMMARIES, label
+from registry.notify.services import enqueue_event
 
 NOTICE_TYPES = {"processor.added", "processor.replaced"}
 EVENT_LOCK_KEY = 0x5EC5_0001  # any constant; names the change-log lock
@@ -198,6 +199,8 @@ def announce(
     if events:
         session.flush()
         rebuild_timelines(session, {processor.id} | {e.replaces_id for e in events} - {None})
+        for event in events:
+            enqueue_event(session, event, after or before)
     return events
 
 
@@ -236,6 +239,7 @@ def withdraw(session: Session, seq: int, *, now: datetime | None = None) -> Chan
         raise ProblemError(409, f"Withdraw the later change {later[-1].seq} first.")
 
     processor = session.get(Processor, event.processor_id)
+    scope = f.public_facts(processor)  # before the revert: who was told, hears of it
     if event.type in ("processor.added", "processor.replaced"):
         processor.status = "draft"
         if event.replaces_id:
@@ -257,6 +261,7 @@ def withdraw(session: Session, seq: int, *, now: datetime | None = None) -> Chan
     session.flush()
     event.withdrawn_by = withdrawal.seq
     session.flush()
+    enqueue_event(session, withdrawal, scope)
     rebuild_timelines(session, {event.processor_id} | ({event.replaces_id} - {None}))
     return withdrawal
 

@@ -1,0 +1,1 @@
+"""Change notifications: subscriptions, the outbox, signed webhooks and e-mail."""

@@ -1,0 +1,100 @@
+"""Building and sending one message: a signed webhook (Standard Webhooks) or an e-mail."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from registry.config import Settings
+from registry.notify import email as mail
+from registry.notify.models import Delivery, Subscription
+from registry.notify.safety import UnsafeUrl, check_url, pinned_request_args, read_limited
+from registry.notify.services import signing_secrets
+from registry.public.feeds import PublicChangeSchema, public_change
+
+RESPONSE_BODY_LIMIT = 4096
+
+
+class Undeliverable(Exception):
+    """Retrying cannot help (e.g. the URL now resolves to a private address)."""
+
+
+@dataclass
+class Message:
+    kind: str  # webhook | email
+    message_id: str
+    url: str | None = None
+    body: str | None = None
+    secrets: list[str] = field(default_factory=list, repr=False)
+    email: EmailMessage | None = None
+
+
+def webhook_payload(delivery: Delivery, subscription: Subscription, settings: Settings
+                    ) -> dict[str, Any]:
+    """`{type, timestamp, data}`: data is the public change event with links."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    if delivery.purpose == "test":
+        return {
+            "type": "registry.test",
+            "timestamp": delivery.created_at.isoformat(),
+            "data": {"subscription_id": subscription.id,
+                     "message": "A test delivery from the subprocessor registry.",
+                     "list_url": f"{base}/public/subprocessors"},
+        }
+    event = delivery.event
+    data = PublicChangeSchema().dump(public_change(event, subscription.lang))
+    data["list_url"] = f"{base}/public/subprocessors?lang={subscription.lang}"
+    return {"type": event.type, "timestamp": event.announced_at.isoformat(), "data": data}
+
+
+def build(delivery: Delivery, subscription: Subscription, settings: Settings) -> Message:
+    if subscription.kind == "email":
+        return Message("email", delivery.message_id,
+                       email=mail.compose(delivery, subscription, settings))
+    body = json.dumps(webhook_payload(delivery, subscription, settings), ensure_ascii=False,
+                      separators=(",", ":"), sort_keys=True)
+    return Message("webhook", delivery.message_id, url=subscription.url, body=body,
+                   secrets=signing_secrets(subscription, datetime.now(UTC),
+                                           settings.SECRET_KEY))
+
+
+def signed_headers(message: Message, now: datetime) -> dict[str, str]:
+    """webhook-id, webhook-timestamp and one signature per current secret."""
+    signatures = " ".join(Webhook(secret).sign(message.message_id, now, message.body)
+                          for secret in message.secrets)
+    return {
+        "webhook-id": message.message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signatures,
+        "content-type": "application/json",
+        "user-agent": "subprocessor-registry-webhooks/1",
+    }
+
+
+def deliver(message: Message, client: httpx.Client, settings: Settings) -> int | None:
+    """Send; the receiver's status code for a webhook, None for a mail handed to SMTP."""
+    if message.kind == "email":
+        mail.send_mail(message.email, settings)
+        return None
+    try:
+        # Checked again now, and connected to the checked address: DNS may have changed.
+        target = check_url(message.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
+                           allow_http=settings.WEBHOOK_ALLOW_HTTP)
+    except UnsafeUrl as error:
+        raise Undeliverable(f"the webhook URL is refused: {error}") from error
+    connect_url, host_header, extensions = pinned_request_args(target)
+    headers = {**signed_headers(message, datetime.now(UTC)), **host_header}
+    request = client.build_request("POST", connect_url, content=message.body.encode(),
+                                   headers=headers, extensions=extensions)
+    response = client.send(request, stream=True)
+    try:
+        read_limited(response, RESPONSE_BODY_LIMIT)
+    finally:
+        response.close()
+    return response.status_code

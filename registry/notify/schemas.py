@@ -1,0 +1,98 @@
+"""Schemas of /v1/subscriptions and /v1/deliveries."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from registry.catalogue.schemas import TAG
+from registry.changes.schemas import EVENT_TYPES
+from registry.extensions import CountryCode, QuerySchema, StrictSchema, one_of
+from registry.i18n import LANGUAGES
+
+
+class FiltersSchema(StrictSchema):
+    services = fields.List(fields.String(validate=TAG), load_default=list)
+    countries = fields.List(CountryCode(), load_default=list)
+
+
+class SubscriptionSchema(StrictSchema):
+    id = fields.String(dump_only=True)
+    kind = fields.String(dump_only=True, metadata={"enum": ["webhook", "email"]})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    url = fields.Url(required=True, schemes={"https", "http"}, require_tld=False,
+                     validate=validate.Length(max=2000),
+                     metadata={"description": "https, on a public address"})
+    email = fields.String(dump_only=True, allow_none=True)
+    event_types = fields.List(fields.String(validate=one_of(EVENT_TYPES)), load_default=list,
+                              metadata={"description": "Empty: every type"})
+    filters = fields.Nested(FiltersSchema, load_default=dict, metadata={
+        "description": "Only changes that concern these services or countries"})
+    lang = fields.String(load_default="en", validate=one_of(LANGUAGES))
+    status = fields.String(dump_only=True,
+                           metadata={"enum": ["pending", "active", "paused", "disabled"]})
+    status_reason = fields.String(dump_only=True, allow_none=True)
+    failing_since = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    created_by = fields.String(dump_only=True, metadata={"description": "Who set it up"})
+    previous_secret_expires_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class NewSubscriptionSchema(SubscriptionSchema):
+    secret = fields.String(dump_only=True, metadata={
+        "description": "The signing secret (whsec_...); shown only in this response"})
+
+
+class SubscriptionPatchSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    url = fields.Url(schemes={"https", "http"}, require_tld=False,
+                     validate=validate.Length(max=2000))
+    event_types = fields.List(fields.String(validate=one_of(EVENT_TYPES)))
+    filters = fields.Nested(FiltersSchema)
+    lang = fields.String(validate=one_of(LANGUAGES))
+    status = fields.String(validate=one_of(("active", "paused")), metadata={
+        "description": "Pause, or resume a paused subscription"})
+
+
+class SecretSchema(StrictSchema):
+    secret = fields.String()
+    previous_secret_expires_at = fields.DateTime()
+
+
+class AttemptSchema(StrictSchema):
+    at = fields.DateTime()
+    duration_ms = fields.Integer()
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"enum": ["delivered", "retry", "failed", "gone"]})
+    worker = fields.String()
+
+
+class DeliverySchema(StrictSchema):
+    id = fields.Integer()
+    subscription_id = fields.String()
+    purpose = fields.String(metadata={"enum": ["event", "test", "confirmation"]})
+    event_seq = fields.Integer(allow_none=True)
+    message_id = fields.String(metadata={"description": "The webhook-id header"})
+    status = fields.String(metadata={
+        "enum": ["pending", "sending", "delivered", "failed", "cancelled"]})
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(metadata={"description": "When pending"})
+    last_status_code = fields.Integer(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    delivered_at = fields.DateTime(allow_none=True)
+    attempt_log = fields.List(fields.Nested(AttemptSchema), data_key="attempt_log")
+
+
+class DeliveryQuerySchema(QuerySchema):
+    status = fields.String(validate=one_of(
+        ("pending", "sending", "delivered", "failed", "cancelled")))
+
+
+class ReplayQuerySchema(QuerySchema):
+    since = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                           metadata={"description": "First change sequence number to send"})
+
+
+class QueuedSchema(StrictSchema):
+    queued = fields.Integer()

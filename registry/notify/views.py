@@ -1,0 +1,211 @@
+"""/v1/subscriptions and /v1/deliveries: webhook subscriptions and delivery operations."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import url_for
+from flask.views import MethodView
+from sqlalchemy import func, select
+
+from registry import db
+from registry.audit.services import record
+from registry.auth.services import current_actor
+from registry.errors import ProblemError
+from registry.extensions import Blueprint
+from registry.notify import services
+from registry.notify.models import Delivery, Subscription
+from registry.notify.schemas import (
+    DeliveryQuerySchema,
+    DeliverySchema,
+    NewSubscriptionSchema,
+    QueuedSchema,
+    ReplayQuerySchema,
+    SecretSchema,
+    SubscriptionPatchSchema,
+    SubscriptionSchema,
+)
+
+blp = Blueprint(
+    "subscriptions",
+    __name__,
+    url_prefix="/v1",
+    description="Webhook and e-mail subscriptions, their deliveries and every attempt.",
+    read_role="editor",
+    write_role="editor",
+)
+
+
+def _subscription(subscription_id: str) -> Subscription:
+    subscription = db.session.get(Subscription, subscription_id)
+    if subscription is None:
+        raise ProblemError(404, f"No subscription with id {subscription_id!r}.")
+    return subscription
+
+
+def _webhook(subscription_id: str) -> Subscription:
+    subscription = _subscription(subscription_id)
+    if subscription.kind != "webhook":
+        raise ProblemError(409, "This is an e-mail subscription; its owner manages it.")
+    return subscription
+
+
+def _dump(subscription: Subscription) -> dict:
+    data = {c: getattr(subscription, c) for c in (
+        "id", "kind", "name", "url", "email", "event_types", "lang", "status", "status_reason",
+        "failing_since", "created_at", "created_by", "previous_secret_expires_at")}
+    data["filters"] = {"services": subscription.services, "countries": subscription.countries}
+    return data
+
+
+def _audit(action: str, subscription: Subscription, before: dict | None) -> None:
+    after = SubscriptionSchema().dump(_dump(subscription)) if action != "delete" else None
+    record(db.session, actor=current_actor(), action=action, entity_type="subscription",
+           entity_id=subscription.id, before=before, after=after)
+
+
+@blp.route("/subscriptions")
+class Subscriptions(MethodView):
+    @blp.etag
+    @blp.response(200, SubscriptionSchema(many=True))
+    def get(self):
+        """List subscriptions
+
+        Paused and disabled subscriptions show why, and who set them up.
+        """
+        rows = db.session.scalars(select(Subscription).order_by(Subscription.created_at,
+                                                                Subscription.id))
+        return [_dump(s) for s in rows]
+
+    @blp.etag
+    @blp.arguments(SubscriptionSchema)
+    @blp.response(201, NewSubscriptionSchema, headers={"Location": {
+        "description": "URL of the new subscription", "schema": {"type": "string"}}})
+    def post(self, data):
+        """Create a webhook subscription
+
+        The response carries the signing secret (`whsec_...`) once.
+        """
+        subscription, secret = services.create_webhook(db.session, data, actor=current_actor())
+        _audit("create", subscription, None)
+        db.session.commit()
+        url = url_for("subscriptions.Subscription", subscription_id=subscription.id)
+        return {**_dump(subscription), "secret": secret}, 201, {"Location": url}
+
+
+@blp.route("/subscriptions/<subscription_id>", endpoint="Subscription")
+class SubscriptionItem(MethodView):
+    @blp.etag
+    @blp.response(200, SubscriptionSchema)
+    def get(self, subscription_id):
+        """Get a subscription"""
+        return _dump(_subscription(subscription_id))
+
+    @blp.etag
+    @blp.arguments(SubscriptionPatchSchema)
+    @blp.response(200, SubscriptionSchema)
+    def patch(self, data, subscription_id):
+        """Update a webhook subscription
+
+        `status: active` resumes a paused subscription.
+        """
+        subscription = _webhook(subscription_id)
+        before = SubscriptionSchema().dump(_dump(subscription))
+        blp.check_etag(before)
+        services.update_webhook(db.session, subscription, data)
+        _audit("update", subscription, before)
+        db.session.commit()
+        return _dump(subscription)
+
+    @blp.etag
+    @blp.response(204)
+    def delete(self, subscription_id):
+        """Delete a subscription and its delivery log"""
+        subscription = _subscription(subscription_id)
+        before = SubscriptionSchema().dump(_dump(subscription))
+        blp.check_etag(before)
+        _audit("delete", subscription, before)
+        db.session.delete(subscription)
+        db.session.commit()
+
+
+@blp.route("/subscriptions/<subscription_id>/rotate-secret")
+class RotateSecret(MethodView):
+    @blp.response(200, SecretSchema)
+    def post(self, subscription_id):
+        """Rotate the signing secret
+
+        The new secret is shown once; the old one keeps signing beside it for
+        24 hours so receivers can switch without missing a delivery.
+        """
+        subscription = _webhook(subscription_id)
+        secret = services.rotate_secret(db.session, subscription)
+        _audit("rotate-secret", subscription, None)
+        db.session.commit()
+        return {"secret": secret,
+                "previous_secret_expires_at": subscription.previous_secret_expires_at}
+
+
+@blp.route("/subscriptions/<subscription_id>/deliveries")
+class Deliveries(MethodView):
+    @blp.etag
+    @blp.arguments(DeliveryQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, DeliverySchema(many=True))
+    @blp.paginate(page_size=50, max_page_size=500)
+    def get(self, filters, subscription_id, pagination_parameters):
+        """List a subscription's deliveries
+
+        Newest first, each with its attempts (time, status code, latency,
+        error) and, while pending, its next attempt.
+        """
+        _subscription(subscription_id)
+        query = select(Delivery).where(Delivery.subscription_id == subscription_id)
+        if status := filters.get("status"):
+            query = query.where(Delivery.status == status)
+        pagination_parameters.item_count = db.session.scalar(
+            select(func.count()).select_from(query.subquery()))
+        return db.session.scalars(
+            query.order_by(Delivery.id.desc()).offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)).all()
+
+
+@blp.route("/subscriptions/<subscription_id>/replay")
+class Replay(MethodView):
+    @blp.arguments(ReplayQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(202, QueuedSchema)
+    def post(self, args, subscription_id):
+        """Send changes again from a sequence number
+
+        Every notifiable change from `since` on is queued again, with the same
+        webhook-id it had, so receivers can deduplicate.
+        """
+        subscription = _subscription(subscription_id)
+        queued = services.replay(db.session, subscription, args["since"])
+        _audit("replay", subscription, None)
+        db.session.commit()
+        return {"queued": queued}
+
+
+@blp.route("/subscriptions/<subscription_id>/test")
+class TestPing(MethodView):
+    @blp.response(202, DeliverySchema)
+    def post(self, subscription_id):
+        """Send a test delivery"""
+        delivery = services.enqueue_test(db.session, _webhook(subscription_id))
+        db.session.commit()
+        return delivery
+
+
+@blp.route("/deliveries/<int:delivery_id>/retry")
+class Retry(MethodView):
+    @blp.response(202, DeliverySchema)
+    def post(self, delivery_id):
+        """Retry a delivery now
+
+        For a failed (dead-lettered) delivery, or one to retry early.
+        """
+        delivery = db.session.get(Delivery, delivery_id)
+        if delivery is None:
+            raise ProblemError(404, f"No delivery with id {delivery_id}.")
+        services.retry(db.session, delivery)
+        db.session.commit()
+        return delivery

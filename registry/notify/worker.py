@@ -1,0 +1,226 @@
+"""The delivery worker: claims due outbox rows, sends them, records every attempt.
+
+Claiming is one UPDATE ... RETURNING over rows chosen with FOR UPDATE SKIP LOCKED
+(PostgreSQL), so several workers share the work and never hold the same row; a
+claim is a lease, so rows of a worker that died are claimed again when it ends.
+Results are written only by the holder of the claim token. At-least-once: a crash
+between sending and recording sends again, with the same webhook-id.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import httpx
+from flask import Flask
+from sqlalchemy import and_, or_, select, update
+
+from registry import db
+from registry.db import utcnow
+from registry.notify import delivery as send
+from registry.notify.models import Delivery, DeliveryAttempt, Subscription
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=120)
+
+
+@dataclass
+class Outcome:
+    outcome: str  # delivered | retry | failed | gone
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int = 0
+
+
+@dataclass
+class Job:
+    delivery_id: int
+    claim_token: str
+    attempts: int
+    message: send.Message | None = None
+    problem: str | None = None
+    extras: dict = field(default_factory=dict)
+
+
+class Worker:
+    def __init__(self, app: Flask, *, name: str | None = None) -> None:
+        self.app = app
+        self.settings = app.config["SETTINGS"]
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.stopping = threading.Event()
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(self.settings.WEBHOOK_TIMEOUT_SECONDS),
+            follow_redirects=False,
+            trust_env=False,  # no proxy from the environment: we connect where we checked
+            limits=httpx.Limits(max_connections=self.settings.WORKER_CONCURRENCY * 2),
+        )
+        self.pool = ThreadPoolExecutor(max_workers=self.settings.WORKER_CONCURRENCY,
+                                       thread_name_prefix="delivery")
+
+    # -- the loop -------------------------------------------------------------------
+
+    def run(self, *, poll_seconds: float = 0.5, once: bool = False) -> None:
+        """Work until SIGTERM/SIGINT (or, with `once`, until nothing is due)."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
+            signal.signal(signal.SIGINT, lambda *_: self.stopping.set())
+        log.info("delivery worker %s started", self.name)
+        try:
+            while not self.stopping.is_set():
+                handled = self.run_once()
+                if once and not handled:
+                    break
+                if not handled:
+                    self.stopping.wait(poll_seconds)
+        finally:
+            self.close()
+            log.info("delivery worker %s stopped", self.name)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.client.close()
+
+    def run_once(self) -> int:
+        """Claim one batch, send it concurrently, record the results; how many were sent."""
+        with self.app.app_context():
+            jobs = self.claim(utcnow())
+            for job in jobs:
+                self.prepare(job)
+            db.session.commit()
+        if not jobs:
+            return 0
+        outcomes = list(self.pool.map(self.attempt, jobs))
+        with self.app.app_context():
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                self.record(job, outcome)
+            db.session.commit()
+        return len(jobs)
+
+    # -- claiming ---------------------------------------------------------------------
+
+    def claim(self, now: datetime) -> list[Job]:
+        token = uuid.uuid4().hex
+        due = (
+            select(Delivery.id)
+            .where(
+                or_(
+                    and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
+                    and_(Delivery.status == "sending", Delivery.lease_until < now),
+                )
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(self.settings.WORKER_BATCH_SIZE)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = db.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(due.scalar_subquery()))
+            .values(status="sending", claim_token=token, lease_until=now + LEASE)
+            .returning(Delivery.id, Delivery.attempts)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return [Job(row.id, token, row.attempts) for row in claimed]
+
+    def prepare(self, job: Job) -> None:
+        """Build the request or mail while the database is at hand (sending needs none)."""
+        delivery = db.session.get(Delivery, job.delivery_id)
+        subscription = delivery.subscription
+        try:
+            if subscription.status not in ("active", "pending") or (
+                    subscription.status == "pending" and delivery.purpose != "confirmation"):
+                job.problem = f"subscription is {subscription.status}"
+                return
+            job.message = send.build(delivery, subscription, self.settings)
+        except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
+            log.exception("cannot build delivery %s", job.delivery_id)
+            job.problem = f"cannot build the message: {type(error).__name__}"
+
+    # -- sending --------------------------------------------------------------------------
+
+    def attempt(self, job: Job) -> Outcome:
+        if job.message is None:
+            return Outcome("failed", error=job.problem)
+        started = time.monotonic()
+        try:
+            status = send.deliver(job.message, self.client, self.settings)
+        except send.Undeliverable as error:
+            return Outcome("failed", error=str(error), duration_ms=_ms(started))
+        except Exception as error:  # noqa: BLE001 - any failure is a retry, never a crash
+            return Outcome("retry", error=f"{type(error).__name__}: {error}"[:500],
+                           duration_ms=_ms(started))
+        if status is None or 200 <= status < 300:
+            return Outcome("delivered", status, duration_ms=_ms(started))
+        if status == 410:
+            return Outcome("gone", status, "410 Gone: the receiver asked to stop",
+                           duration_ms=_ms(started))
+        return Outcome("retry", status, f"HTTP {status}", duration_ms=_ms(started))
+
+    # -- recording --------------------------------------------------------------------------
+
+    def record(self, job: Job, outcome: Outcome) -> None:
+        now = utcnow()
+        delivery = db.session.get(Delivery, job.delivery_id)
+        if delivery is None or delivery.claim_token != job.claim_token:
+            return  # our lease ran out and someone else owns it now
+        delivery.attempts += 1
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error
+        delivery.claim_token = None
+        delivery.lease_until = None
+        final = self._next_state(delivery, outcome, now)
+        db.session.add(DeliveryAttempt(
+            delivery_id=delivery.id, at=now, duration_ms=outcome.duration_ms,
+            status_code=outcome.status_code, error=outcome.error, outcome=final,
+            worker=self.name))
+        self._update_subscription(delivery.subscription, outcome, now)
+
+    def _next_state(self, delivery: Delivery, outcome: Outcome, now: datetime) -> str:
+        if outcome.outcome == "delivered":
+            delivery.status, delivery.delivered_at = "delivered", now
+            return "delivered"
+        if outcome.outcome in ("gone", "failed"):
+            delivery.status = "failed"
+            return outcome.outcome
+        delays = self.settings.retry_delays()
+        if delivery.attempts > len(delays):
+            delivery.status = "failed"  # dead letter: retry by hand with /v1/deliveries/{id}/retry
+            return "failed"
+        delay = delays[delivery.attempts - 1]
+        # Jitter spreads retries of many deliveries that failed together.
+        delivery.next_attempt_at = now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
+        delivery.status = "pending"
+        return "retry"
+
+    def _update_subscription(self, subscription: Subscription, outcome: Outcome,
+                             now: datetime) -> None:
+        if subscription.kind != "webhook":
+            return
+        if outcome.outcome == "delivered":
+            subscription.failing_since = None
+            return
+        if outcome.outcome == "gone":
+            subscription.status = "disabled"
+            subscription.status_reason = "The receiver answered 410 Gone."
+            return
+        subscription.failing_since = subscription.failing_since or now
+        pause_after = timedelta(hours=self.settings.WEBHOOK_PAUSE_AFTER_HOURS)
+        if subscription.status == "active" and now - subscription.failing_since >= pause_after:
+            subscription.status = "paused"
+            subscription.status_reason = (
+                f"Every delivery since {subscription.failing_since.isoformat()} failed; "
+                f"ask {subscription.created_by} (who set it up) to fix the receiver, then "
+                "set status to active.")
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

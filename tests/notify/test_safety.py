@@ -1,0 +1,164 @@
+"""Webhook URL safety: SSRF refusals, address pinning and bounded body reads."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+import pytest
+
+from registry.notify.safety import (
+    ResolvedTarget,
+    UnsafeUrl,
+    check_url,
+    pinned_request_args,
+    read_limited,
+)
+
+
+def resolver(*addresses: str):
+    """A stand-in for socket.getaddrinfo answering every name with `addresses`."""
+
+    def resolve(host: str, port: int) -> list:
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in addresses
+        ]
+
+    return resolve
+
+
+PUBLIC = resolver("93.184.216.34")
+
+REFUSED = [
+    ("https://169.254.169.254/latest/meta-data", PUBLIC, "cloud metadata"),
+    ("https://10.0.0.1/hook", PUBLIC, "private"),
+    ("https://127.0.0.1/", PUBLIC, "loopback"),
+    ("https://[::1]/", PUBLIC, "loopback"),
+    ("https://[fe80::1]/", PUBLIC, "link-local"),
+    ("https://[::ffff:10.0.0.1]/", PUBLIC, "private"),
+    ("https://[fd00:ec2::254]/", PUBLIC, "cloud metadata"),
+    ("https://100.100.100.200/", PUBLIC, "cloud metadata"),
+    ("https://100.64.0.1/", PUBLIC, "carrier-grade NAT"),
+    ("https://0.0.0.0/", PUBLIC, "unspecified"),
+    ("https://[ff02::1]/", PUBLIC, "multicast"),
+    ("https://localhost/", PUBLIC, "loopback name"),
+    ("https://api.LOCALHOST./", PUBLIC, "loopback name"),
+    ("https://metadata.google.internal/", PUBLIC, "cloud metadata"),
+    ("https://hooks.example", resolver("192.168.1.5"), "private"),
+    ("https://hooks.example", resolver("93.184.216.34", "10.1.2.3"), "private"),
+    ("https://hooks.example", resolver("2002:7f00:1::1"), "loopback"),
+    ("http://hooks.example", PUBLIC, "https"),
+    ("https://user:pw@hooks.example", PUBLIC, "user name or password"),
+    ("ftp://hooks.example", PUBLIC, "https"),
+    ("https:///nohost", PUBLIC, "no host"),
+    ("https://hooks.example:0/", PUBLIC, "port"),
+    ("https://hooks.example:70000/", PUBLIC, "port"),
+    ("https://[::1/", PUBLIC, "malformed"),
+    ("https://nowhere.example/", resolver(), "does not resolve"),
+]
+
+
+@pytest.mark.parametrize(("url", "resolve", "reason"), REFUSED)
+def test_refused(url, resolve, reason):
+    with pytest.raises(UnsafeUrl, match=reason) as refused:
+        check_url(url, allow_private=False, allow_http=False, resolve=resolve)
+    assert "pw" not in str(refused.value)
+
+
+def test_public_name_accepted():
+    target = check_url(
+        "https://hooks.example/registry?x=1#frag",
+        allow_private=False,
+        allow_http=False,
+        resolve=resolver("93.184.216.34", "93.184.216.34"),
+    )
+    assert target == ResolvedTarget(
+        url="https://hooks.example/registry?x=1#frag",
+        scheme="https",
+        host="hooks.example",
+        port=443,
+        path_and_query="/registry?x=1",
+        addresses=("93.184.216.34",),
+    )
+
+
+def test_public_ipv6_literal_accepted_without_resolving():
+    target = check_url(
+        "https://[2606:2800:220:1::1]/", allow_private=False, allow_http=False, resolve=resolver()
+    )
+    assert target.addresses == ("2606:2800:220:1::1",)
+
+
+def test_allow_private_keeps_only_scheme_userinfo_and_port_checks():
+    target = check_url("http://127.0.0.1:8123/hook", allow_private=True, allow_http=True)
+    assert (target.scheme, target.port, target.addresses) == ("http", 8123, ("127.0.0.1",))
+    with pytest.raises(UnsafeUrl, match="https"):
+        check_url("http://127.0.0.1:8123/hook", allow_private=True, allow_http=False)
+    with pytest.raises(UnsafeUrl, match="password"):
+        check_url("https://a:b@127.0.0.1/", allow_private=True, allow_http=False)
+
+
+def test_pinned_request_args_ipv4():
+    target = ResolvedTarget(
+        "https://hooks.example/a?b=1", "https", "hooks.example", 443, "/a?b=1", ("93.184.216.34",)
+    )
+    url, headers, extensions = pinned_request_args(target)
+    assert url == "https://93.184.216.34/a?b=1"
+    assert headers == {"Host": "hooks.example"}
+    assert extensions == {"sni_hostname": "hooks.example"}
+    request = httpx.Request("POST", url, headers=headers, extensions=extensions)
+    assert request.headers["host"] == "hooks.example"
+    assert request.url.host == "93.184.216.34"
+
+
+def test_pinned_request_args_ipv6_and_port():
+    target = ResolvedTarget(
+        "https://hooks.example:8443/", "https", "hooks.example", 8443, "/", ("2606:2800:220:1::1",)
+    )
+    url, headers, extensions = pinned_request_args(target)
+    assert url == "https://[2606:2800:220:1::1]:8443/"
+    assert headers == {"Host": "hooks.example:8443"}
+    assert extensions == {"sni_hostname": "hooks.example"}
+    assert httpx.URL(url).port == 8443
+
+
+def test_pinned_request_args_plain_http_has_no_sni():
+    target = ResolvedTarget("http://h.test:8123/", "http", "h.test", 8123, "/", ("127.0.0.1",))
+    assert pinned_request_args(target) == (
+        "http://127.0.0.1:8123/",
+        {"Host": "h.test:8123"},
+        {},
+    )
+
+
+def test_read_limited_stops_at_the_limit():
+    assert read_limited(httpx.Response(200, content=b"x" * 10000)) == b"x" * 4096
+    assert read_limited(httpx.Response(200, content=b"short"), limit=100) == b"short"
+
+
+def test_read_limited_does_not_drain_a_stream():
+    pulled = []
+
+    def chunks():
+        for _ in range(1000):
+            pulled.append(1)
+            yield b"y" * 1000
+
+    response = httpx.Response(200, content=chunks())
+    assert read_limited(response, limit=2500) == b"y" * 2500
+    assert len(pulled) == 3
+
+
+@pytest.mark.parametrize("url,resolve", [
+    ("https://169.254.169.254/latest", None),
+    ("https://[::ffff:169.254.169.254]/", None),
+    ("https://metadata.google.internal/", None),
+    ("https://sneaky.example/", resolver("169.254.169.254")),
+])
+def test_metadata_is_refused_even_when_private_targets_are_allowed(url, resolve):
+    kwargs = {"resolve": resolve} if resolve else {}
+    with pytest.raises(UnsafeUrl, match="metadata"):
+        check_url(url, allow_private=True, allow_http=True, **kwargs)
