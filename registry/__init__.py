@@ -12,7 +12,7 @@ from flask import Flask, request
 
 from registry import db, errors
 from registry.config import Settings
-from registry.extensions import Api
+from registry.extensions import Api, limiter
 from registry.public.cache import RenderCache
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -35,7 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
     db.init_app(app)
-    app.extensions["registry.public_cache"] = RenderCache()
+    app.config["RATELIMIT_STORAGE_URI"] = settings.RATELIMIT_STORAGE_URI
+    limiter.init_app(app)
+    app.extensions["registry.public_cache"] = RenderCache(
+        version_ttl=settings.PUBLIC_VERSION_TTL)
     # One Api per app: flask-smorest keeps the OpenAPI spec on the Api object.
     api = Api()
     api.init_app(app, spec_kwargs={
@@ -53,13 +56,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.adequacy.views import blp as countries_blp
     from registry.audit.views import blp as audit_blp
-    from registry.compliance.views import blp as compliance_blp
     from registry.auth.views import blp as tokens_blp
     from registry.catalogue.views import blp as processors_blp
     from registry.changes.views import blp as changes_blp
+    from registry.compliance.views import blp as compliance_blp
     from registry.health.views import bp as health_bp
     from registry.notify.views import blp as subscriptions_blp
-    from registry.public import embed, feeds, formats  # noqa: F401  (routes on public_blp)
+    from registry.public import embed, feeds, formats, subscriptions  # noqa: F401  (routes)
     from registry.public.views import blp as public_blp
 
     for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp,
@@ -86,6 +89,12 @@ def _register_request_hooks(app: Flask) -> None:
         if has_body and not request.is_json:
             return errors.problem_response(415)
         return None
+
+    @app.after_request
+    def _fresh_public_list_after_writes(response):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+            app.extensions["registry.public_cache"].expire_version()
+        return response
 
     @app.after_request
     def _echo_request_id(response):

@@ -44,6 +44,7 @@ class Settings:
     WORKER_BATCH_SIZE: int = 100
     MAX_BODY_BYTES: int = 1_048_576
     PUBLIC_MAX_AGE: int = 300
+    PUBLIC_VERSION_TTL: float = 1.0
     LOG_LEVEL: str = "INFO"
     PORT: int = 8000
     HOST: str = "127.0.0.1"

@@ -124,3 +124,13 @@ def upgrade_database(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+
+
+def page_of(query, pagination_parameters) -> list:
+    """One page of `query` for flask-smorest's paginate(); sets the total it reports."""
+    from sqlalchemy import func, select
+
+    pagination_parameters.item_count = session.scalar(
+        select(func.count()).select_from(query.order_by(None).subquery()))
+    return list(session.scalars(query.offset(pagination_parameters.first_item)
+                                .limit(pagination_parameters.page_size)))

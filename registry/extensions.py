@@ -10,6 +10,8 @@ import marshmallow as ma
 import pycountry
 from apispec.utils import deepupdate
 from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 
@@ -17,6 +19,11 @@ from registry import errors
 
 PROBLEM_RESPONSES_ALL = (400, 401, 403, 404, 422, 500)
 PROBLEM_RESPONSES_WRITE = (409, 413, 415)
+
+# Bound in create_app; its storage is the RATELIMIT_STORAGE_URI setting.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+# Only POSTs (public sign-ups) are limited: reads, the hot path, skip the limiter's work.
+limiter.request_filter(lambda: request.method != "POST")
 
 
 class Api(flask_smorest.Api):

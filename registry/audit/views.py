@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry import db
 from registry.audit.models import AuditEntry
@@ -35,11 +35,4 @@ class Audit(MethodView):
         query = select(AuditEntry)
         for name, value in filters.items():
             query = query.where(getattr(AuditEntry, name) == value)
-        pagination_parameters.item_count = db.session.scalar(
-            select(func.count()).select_from(query.subquery())
-        )
-        query = query.order_by(AuditEntry.id.desc())
-        query = query.offset(pagination_parameters.first_item).limit(
-            pagination_parameters.page_size
-        )
-        return db.session.scalars(query).all()
+        return db.page_of(query.order_by(AuditEntry.id.desc()), pagination_parameters)

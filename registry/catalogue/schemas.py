@@ -22,7 +22,6 @@ from registry.extensions import (
     patch_schema,
 )
 
-
 TAG = WholeRegexp(
     r"^[a-z0-9][a-z0-9_-]{0,63}$",
     error="Use lower-case letters, digits, '-' or '_' (at most 64 characters).",

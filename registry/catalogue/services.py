@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-
 from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -79,15 +78,6 @@ def processor_query(filters: dict[str, Any]) -> Select[tuple[Processor]]:
             )
         )
     return query
-
-
-def list_processors(
-    session: Session, filters: dict[str, Any], *, offset: int, limit: int
-) -> tuple[list[Processor], int]:
-    query = processor_query(filters)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(session.scalars(query.offset(offset).limit(limit)))
-    return items, total or 0
 
 
 def get_processor(session: Session, processor_id: str) -> Processor:

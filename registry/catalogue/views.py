@@ -7,10 +7,9 @@ from flask import g, request, url_for
 from flask.views import MethodView
 
 from registry import db
-from registry.auth.services import current_actor
 from registry.adequacy.dataset import REGIMES
+from registry.auth.services import current_actor
 from registry.catalogue import services
-from registry.errors import field_error
 from registry.catalogue.schemas import (
     DpaPatchSchema,
     DpaSchema,
@@ -20,6 +19,7 @@ from registry.catalogue.schemas import (
     ProcessorQuerySchema,
     ProcessorSchema,
 )
+from registry.errors import field_error
 from registry.extensions import Blueprint
 
 blp = Blueprint(
@@ -61,14 +61,7 @@ class Processors(MethodView):
         safeguard type, service tag, or free text in the name, legal name
         and company number.
         """
-        items, total = services.list_processors(
-            db.session,
-            filters,
-            offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = total
-        return items
+        return db.page_of(services.processor_query(filters), pagination_parameters)
 
     @blp.etag
     @blp.arguments(ProcessorSchema)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from registry.changes import facts as f
@@ -26,23 +27,52 @@ class Upcoming:
     facts: dict[str, Any]
 
 
-def listed_at(session: Session, at: datetime) -> list[Entry]:
-    """Processors on the list at `at`, from the timeline (one indexed query)."""
-    rows = session.scalars(
+def versions_at(session: Session, at: datetime, processor_ids=None) -> list[PublicVersion]:
+    """Each processor's version in force at `at`: one index seek per processor."""
+    from registry.catalogue.models import Processor
+
+    owners = select(Processor.id)
+    if processor_ids is not None:
+        owners = owners.where(Processor.id.in_(processor_ids))
+    owner = owners.subquery()
+    latest = (
+        select(PublicVersion.id)
+        .where(PublicVersion.processor_id == owner.c.id, PublicVersion.valid_from <= at)
+        .order_by(PublicVersion.valid_from.desc())
+        .limit(1)
+        .correlate(owner)
+        .scalar_subquery()
+    )
+    return list(session.scalars(
         select(PublicVersion).where(
-            PublicVersion.valid_from <= at,
+            PublicVersion.id.in_(select(latest).select_from(owner)),
             or_(PublicVersion.valid_to.is_(None), PublicVersion.valid_to > at),
         )
-    ).all()
-    entries = [Entry(row.processor_id, row.state, row.since) for row in rows]
+    ))
+
+
+def listed_at(session: Session, at: datetime,
+              versions: list[PublicVersion] | None = None) -> list[Entry]:
+    """Processors on the list at `at`, by name (from `versions_at(at)` when given)."""
+    if versions is None:
+        versions = versions_at(session, at)
+    entries = [Entry(v.processor_id, v.state, v.since) for v in versions if v.listed]
     entries.sort(key=lambda e: (str(e.facts.get("name", "")).lower(), e.processor_id))
     return entries
 
 
-def upcoming_at(session: Session, at: datetime) -> list[Upcoming]:
-    """Changes announced by `at` that take effect after it, as they stood at `at`."""
+def upcoming_at(session: Session, at: datetime,
+                versions: list[PublicVersion] | None = None) -> list[Upcoming]:
+    """Changes announced by `at` that take effect after it, as they stood at `at`.
+
+    Each row's facts are the processor's version at `at` (exact: nothing in effect by
+    then can be withdrawn later, and nothing is backdated) with its pending changes
+    applied in order; a removal shows the facts before it.
+    """
     events = session.scalars(
         select(ChangeEvent).where(
+            # Spelled as the partial index is: only changes announced ahead can be pending.
+            ChangeEvent.effective_at > ChangeEvent.announced_at,
             ChangeEvent.announced_at <= at,
             ChangeEvent.effective_at > at,
             ChangeEvent.type != "change.withdrawn",
@@ -50,7 +80,23 @@ def upcoming_at(session: Session, at: datetime) -> list[Upcoming]:
     ).all()
     withdrawn_at = _withdrawal_times(session, [e.withdrawn_by for e in events if e.withdrawn_by])
     pending = [e for e in events if not e.withdrawn_by or withdrawn_at[e.withdrawn_by] > at]
-    return [Upcoming(event, _facts_with(session, event, at, withdrawn_at)) for event in pending]
+    if not pending:
+        return []
+    concerned = {c.get("processor_id", e.processor_id) for e in pending for c in e.changes}
+    concerned |= {e.processor_id for e in pending}
+    if versions is None:
+        versions = versions_at(session, at, concerned)
+    states = {v.processor_id: dict(v.state) for v in versions if v.processor_id in concerned}
+    upcoming = []
+    for event in pending:
+        for target in {c.get("processor_id", event.processor_id) for c in event.changes}:
+            state = states.setdefault(target, {})
+            before = dict(state)
+            f.apply(state, [c for c in event.changes
+                            if c.get("processor_id", event.processor_id) == target])
+            if target == event.processor_id:
+                upcoming.append(Upcoming(event, dict(state) if state.get("listed") else before))
+    return upcoming
 
 
 def _withdrawal_times(session: Session, seqs: list[int]) -> dict[int, datetime]:
@@ -61,44 +107,20 @@ def _withdrawal_times(session: Session, seqs: list[int]) -> dict[int, datetime]:
     return {seq: announced for seq, announced in rows}
 
 
-def _facts_with(session: Session, event: ChangeEvent, at: datetime,
-                withdrawn_at: dict[int, datetime]) -> dict[str, Any]:
-    """The processor's facts once `event` applies (before it, for a removal)."""
-    history = session.scalars(
-        select(ChangeEvent).where(
-            or_(ChangeEvent.processor_id == event.processor_id,
-                ChangeEvent.replaces_id == event.processor_id),
-            ChangeEvent.announced_at <= at,
-            ChangeEvent.type != "change.withdrawn",
-        ).order_by(ChangeEvent.effective_at, ChangeEvent.seq)
-    ).all()
-    state: dict[str, Any] = {}
-    for past in history:
-        if past.withdrawn_by and withdrawal_before(past, at, withdrawn_at, session):
-            continue
-        own = [c for c in past.changes
-               if c.get("processor_id", past.processor_id) == event.processor_id]
-        if past.seq == event.seq:
-            after = dict(state)
-            f.apply(after, own)
-            return after if after.get("listed") else state
-        f.apply(state, own)
-    return state
+LATEST_SEQ_SQL = "SELECT max(seq) FROM change_events"
 
 
-def withdrawal_before(event: ChangeEvent, at: datetime, known: dict[int, datetime],
-                      session: Session) -> bool:
-    if event.withdrawn_by not in known:
-        known.update(_withdrawal_times(session, [event.withdrawn_by]))
-    return known[event.withdrawn_by] <= at
+def latest_seq(connection: Connection) -> int:
+    """Grows with every event written, withdrawals included: the list's write version.
+
+    Plain SQL text: this runs on every warm public request, and building and
+    compiling an expression costs more than the query.
+    """
+    return connection.exec_driver_sql(LATEST_SEQ_SQL).scalar() or 0
 
 
-def latest_seq(session: Session) -> int:
-    """Grows with every event written, withdrawals included: the list's write version."""
-    return session.scalar(select(func.max(ChangeEvent.seq))) or 0
-
-
-def effective_times(session: Session) -> list[datetime]:
+def effective_times(connection: Connection) -> list[datetime]:
     """Every distinct moment a change takes effect, sorted."""
-    return list(session.scalars(
-        select(ChangeEvent.effective_at).distinct().order_by(ChangeEvent.effective_at)))
+    return list(connection.execute(
+        select(ChangeEvent.effective_at).distinct().order_by(ChangeEvent.effective_at)
+    ).scalars())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, JSONType, UTCDateTime
@@ -18,6 +18,10 @@ class ChangeEvent(Base):
     __tablename__ = "change_events"
     __table_args__ = (
         Index("ix_change_events_processor_effective", "processor_id", "effective_at"),
+        # Only changes announced ahead can be pending; they are few, so index just those.
+        Index("ix_change_events_scheduled", "effective_at",
+              sqlite_where=text("effective_at > announced_at"),
+              postgresql_where=text("effective_at > announced_at")),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -36,19 +40,23 @@ class ChangeEvent(Base):
 
 
 class PublicVersion(Base):
-    """A period during which a processor was on the public list, with its public facts.
+    """A period of a processor's public facts (on the list or not).
 
     Rebuilt from the processor's events whenever they change, so that "what did the
-    list say at T" is one indexed query rather than a replay of every event.
+    list say at T" is one index seek per processor rather than a replay of events.
     """
 
     __tablename__ = "public_versions"
-    __table_args__ = (Index("ix_public_versions_period", "valid_from", "valid_to"),)
+    __table_args__ = (
+        Index("ix_public_versions_processor_from", "processor_id", "valid_from"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    processor_id: Mapped[str] = mapped_column(String(36), index=True)
+    processor_id: Mapped[str] = mapped_column(String(36))
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
-    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the current uninterrupted listing began; None while not listed.
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state: Mapped[dict[str, Any]] = mapped_column(JSONType)
     last_seq: Mapped[int] = mapped_column(Integer, ForeignKey("change_events.seq"))

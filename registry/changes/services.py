@@ -270,7 +270,7 @@ def withdraw(session: Session, seq: int, *, now: datetime | None = None) -> Chan
 
 
 def rebuild_timelines(session: Session, processor_ids: set[str]) -> None:
-    """Recompute the listed periods of these processors from their events."""
+    """Recompute the public timeline of these processors from their events."""
     for processor_id in processor_ids:
         session.execute(delete(PublicVersion).where(PublicVersion.processor_id == processor_id))
         events = session.scalars(
@@ -287,6 +287,7 @@ def rebuild_timelines(session: Session, processor_ids: set[str]) -> None:
 
 
 def versions_from(processor_id: str, events: list[ChangeEvent]) -> list[PublicVersion]:
+    """The processor's facts over time, one row per period (listed or not)."""
     state: f.Facts = {}
     versions: list[PublicVersion] = []
     since: datetime | None = None
@@ -295,16 +296,14 @@ def versions_from(processor_id: str, events: list[ChangeEvent]) -> list[PublicVe
         next_at = events[index + 1].effective_at if index + 1 < len(events) else None
         if next_at == event.effective_at:
             continue  # several events at one instant make one version
-        if not state.get("listed"):
-            since = None
-            continue
-        since = since or event.effective_at
-        if versions and versions[-1].valid_to == event.effective_at and (
-                versions[-1].state == state):
-            versions[-1].valid_to = next_at
+        listed = bool(state.get("listed"))
+        since = (since or event.effective_at) if listed else None
+        previous = versions[-1] if versions else None
+        if previous is not None and previous.state == state:
+            previous.valid_to = next_at
             continue
         versions.append(PublicVersion(
             processor_id=processor_id, valid_from=event.effective_at, valid_to=next_at,
-            since=since, state=dict(state), last_seq=event.seq,
+            listed=listed, since=since, state=dict(state), last_seq=event.seq,
         ))
     return versions

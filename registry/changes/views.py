@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry import db
 from registry.audit.services import record
@@ -45,12 +45,7 @@ class Changes(MethodView):
             now = utcnow()
             query = query.where(ChangeEvent.effective_at > now if filters["pending"]
                                 else ChangeEvent.effective_at <= now)
-        pagination_parameters.item_count = db.session.scalar(
-            select(func.count()).select_from(query.subquery()))
-        return db.session.scalars(
-            query.order_by(ChangeEvent.seq.desc())
-            .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
-        ).all()
+        return db.page_of(query.order_by(ChangeEvent.seq.desc()), pagination_parameters)
 
 
 @blp.route("/<int:seq>")

@@ -2,14 +2,223 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from markupsafe import Markup
 
 from registry.config import Settings
+from registry.i18n.labels import CHANGES, label
+from registry.i18n.mail import mail_text
+from registry.notify.models import Delivery, Subscription
+from registry.notify.services import confirm_token, unsubscribe_token
+from registry.public.feeds import public_change
+
+log = logging.getLogger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 30
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "implicit": 465}
+
+# A paragraph, or a link as (text, url): both parts of a mail are rendered from these.
+Block = str | tuple[str, str]
 
 
-def compose(delivery, subscription, settings: Settings) -> EmailMessage:
-    raise NotImplementedError("e-mail composition is being written")
+class MailPolicy(EmailPolicy):
+    """The default policy, except that URL headers are never folded: a long URL would
+    be cut into RFC 2047 encoded words, which mail clients cannot follow."""
+
+    unfolded = frozenset({"list-unsubscribe"})
+
+    def fold(self, name: str, value: str) -> str:
+        if name.lower() in self.unfolded:
+            return f"{name}: {value}{self.linesep}"
+        return super().fold(name, value)
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if name.lower() in self.unfolded:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+MAIL_POLICY = MailPolicy()
+
+
+# -- composing ------------------------------------------------------------------------
+
+
+def compose(delivery: Delivery, subscription: Subscription, settings: Settings) -> EmailMessage:
+    """The mail for one delivery: a confirmation request or a change notice, in the
+    subscriber's language, as text and HTML alternatives."""
+    if delivery.purpose == "confirmation":
+        return _confirmation(delivery, subscription, settings)
+    if delivery.purpose == "event" and delivery.event is not None:
+        return _notice(delivery, subscription, settings)
+    raise ValueError(f"no e-mail for a {delivery.purpose!r} delivery")
+
+
+def _confirmation(delivery: Delivery, subscription: Subscription,
+                  settings: Settings) -> EmailMessage:
+    lang, org = subscription.lang, settings.ORGANISATION_NAME
+    link = _public_url(settings, "/public/subscriptions/confirm",
+                       token=confirm_token(subscription))
+    blocks: list[Block] = [
+        mail_text(lang, "confirm_intro", org=org),
+        (mail_text(lang, "confirm_action"), link),
+        mail_text(lang, "confirm_ignore"),
+    ]
+    subject = mail_text(lang, "confirm_subject", org=org)
+    message = _message(delivery, subscription, settings, subject)
+    _set_body(message, lang, subject, blocks)
+    return message
+
+
+def _notice(delivery: Delivery, subscription: Subscription, settings: Settings) -> EmailMessage:
+    lang, org = subscription.lang, settings.ORGANISATION_NAME
+    change = public_change(delivery.event, lang)
+    effective = change["effective_at"].astimezone(UTC)
+    kind = (label(CHANGES, lang, change["type"]) if change["type"] in CHANGES["en"]
+            else mail_text(lang, "withdrawn"))
+    subject = mail_text(lang, "notice_subject", org=org, name=change["processor_name"],
+                        change=kind, date=effective.date().isoformat())
+    unsubscribe = _public_url(settings, "/public/subscriptions/unsubscribe",
+                              token=unsubscribe_token(subscription))
+    blocks: list[Block] = [
+        mail_text(lang, "what", name=change["processor_name"], change=kind)
+        + f" {change['summary']}",
+        mail_text(lang, "effective", date=effective.date().isoformat()),
+    ]
+    if change["type"] != "change.withdrawn":
+        # The objection period ends when the change takes effect.
+        blocks.append(mail_text(lang, "object",
+                                deadline=effective.strftime("%Y-%m-%d %H:%M UTC")))
+    blocks += [
+        (mail_text(lang, "list_link"), _public_url(settings, "/public/subprocessors.html",
+                                                   lang=lang)),
+        mail_text(lang, "why", org=org),
+        (mail_text(lang, "unsubscribe"), unsubscribe),
+    ]
+    message = _message(delivery, subscription, settings, subject)
+    # RFC 2369 and RFC 8058: the mail client's own unsubscribe button, one click.
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    _set_body(message, lang, mail_text(lang, "notice_heading", org=org), blocks)
+    return message
+
+
+def _public_url(settings: Settings, path: str, **query: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}?{urlencode(query)}"
+
+
+def _message(delivery: Delivery, subscription: Subscription, settings: Settings,
+             subject: str) -> EmailMessage:
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = settings.MAIL_FROM
+    message["To"] = subscription.email
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    # The same for every attempt of this delivery, so a resend can be recognised.
+    message["Message-ID"] = f"<{delivery.message_id}@{_mail_domain(settings)}>"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    return message
+
+
+def _mail_domain(settings: Settings) -> str:
+    address = parseaddr(settings.MAIL_FROM)[1]
+    return address.rpartition("@")[2] or urlsplit(settings.PUBLIC_BASE_URL).hostname or "localhost"
+
+
+def _set_body(message: EmailMessage, lang: str, title: str, blocks: list[Block]) -> None:
+    text = [block if isinstance(block, str) else f"{block[0]}:\n{block[1]}"
+            for block in blocks]
+    message.set_content(f"{title}\n\n" + "\n\n".join(text) + "\n")
+    message.add_alternative(_html(lang, title, blocks), subtype="html")
+    message["Content-Language"] = lang  # after the body: setting content drops Content-*
+
+
+def _html(lang: str, title: str, blocks: list[Block]) -> str:
+    paragraphs = Markup("\n").join(
+        Markup("<p>{}</p>").format(block) if isinstance(block, str)
+        else Markup('<p><a href="{}">{}</a></p>').format(block[1], block[0])
+        for block in blocks)
+    return str(Markup(
+        '<!DOCTYPE html>\n<html lang="{}">\n<head><meta charset="utf-8"><title>{}</title>'
+        "</head>\n<body>\n<h1>{}</h1>\n{}\n</body>\n</html>\n"
+    ).format(lang, title, title, paragraphs))
+
+
+# -- sending --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where SMTP_URL points: smtp:// (plain), smtp+starttls:// or ?starttls=true, smtps://."""
+
+    host: str
+    port: int
+    tls: str  # none | starttls | implicit
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+def smtp_server(url: str) -> SmtpServer:
+    """Parse SMTP_URL; errors never repeat the URL, which may hold a password."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("smtp", "smtp+starttls", "smtps"):
+        raise ValueError("SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
+    starttls = parse_qs(parts.query).get("starttls", [""])[0].lower() in ("1", "true", "yes")
+    tls = ("implicit" if scheme == "smtps"
+           else "starttls" if scheme == "smtp+starttls" or starttls else "none")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("SMTP_URL has an invalid port") from None
+    if not parts.hostname:
+        raise ValueError("SMTP_URL names no host")
+    return SmtpServer(
+        host=parts.hostname, port=port or DEFAULT_PORTS[tls], tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
 
 
 def send_mail(message: EmailMessage, settings: Settings) -> None:
-    raise NotImplementedError("e-mail sending is being written")
+    """Hand the mail to SMTP_URL's server, or without one write it to the local mailbox.
+    Raises on any failure, so that the worker tries again later."""
+    if not settings.SMTP_URL:
+        path = write_to_mailbox(message, settings.mailbox_dir())
+        log.info("SMTP_URL is not set: mail goes to the local mailbox, %s", path)
+        return
+    server = smtp_server(settings.SMTP_URL)
+    context = ssl.create_default_context()
+    if server.tls == "implicit":
+        connection = smtplib.SMTP_SSL(server.host, server.port, timeout=SMTP_TIMEOUT_SECONDS,
+                                      context=context)
+    else:
+        connection = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT_SECONDS)
+    with connection as smtp:
+        if server.tls == "starttls":
+            smtp.starttls(context=context)
+        if server.username:
+            smtp.login(server.username, server.password or "")
+        smtp.send_message(message)
+
+
+def write_to_mailbox(message: EmailMessage, directory: Path) -> Path:
+    """`<message id>.eml` in `directory`: a resent message replaces its earlier copy."""
+    directory.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9._-]", "", message["Message-ID"] or "") or "message"
+    path = directory / f"{name}.eml"
+    partial = directory / f".{name}.partial"
+    partial.write_bytes(message.as_bytes())
+    partial.replace(path)  # readers never see half a message
+    return path

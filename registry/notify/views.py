@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry import db
 from registry.audit.services import record
@@ -161,11 +161,7 @@ class Deliveries(MethodView):
         query = select(Delivery).where(Delivery.subscription_id == subscription_id)
         if status := filters.get("status"):
             query = query.where(Delivery.status == status)
-        pagination_parameters.item_count = db.session.scalar(
-            select(func.count()).select_from(query.subquery()))
-        return db.session.scalars(
-            query.order_by(Delivery.id.desc()).offset(pagination_parameters.first_item)
-            .limit(pagination_parameters.page_size)).all()
+        return db.page_of(query.order_by(Delivery.id.desc()), pagination_parameters)
 
 
 @blp.route("/subscriptions/<subscription_id>/replay")

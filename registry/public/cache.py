@@ -1,20 +1,23 @@
 """Rendered public representations, cached per list version and parameters.
 
-A warm request costs one indexed query (the highest event sequence number) and
-a dictionary lookup. The cache is per process; the version it is keyed on
-lives in the database, so every process sees a change on its next request.
+The version lives in the database (the highest event sequence number, and how
+many announced changes have taken effect by now), so every process sees every
+write. A process asks the database at most once per PUBLIC_VERSION_TTL seconds
+and at once after a write of its own; a warm request is then a dictionary
+lookup, before any argument parsing (see `serve_cached`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Engine
 
 from registry.changes.listing import effective_times, latest_seq
 from registry.public.http import strong_etag
@@ -26,35 +29,58 @@ class Rendered:
     mimetype: str
     etag: str
     last_modified: datetime | None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class RenderCache:
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, version_ttl: float = 1.0) -> None:
         self.size = size
+        self.version_ttl = version_ttl
         self._entries: OrderedDict[Hashable, Rendered] = OrderedDict()
         self._lock = threading.Lock()
         self._seq = -1
+        self._checked_at = float("-inf")
         self._effective: list[datetime] = []
 
-    def version(self, session: Session, now: datetime) -> tuple[int, int]:
-        """(latest event, how many effective moments have passed): changes exactly
-        when a write happens or an announced change takes effect."""
-        seq = latest_seq(session)
+    def version(self, engine: Engine, now: datetime) -> tuple[int, int]:
+        """(latest event, how many effective moments have passed): changes when a write
+        happens or an announced change takes effect."""
+        if time.monotonic() - self._checked_at >= self.version_ttl:
+            # A bare connection and plain SQL: this is on the warm path.
+            with engine.connect() as connection:
+                seq = latest_seq(connection)
+                with self._lock:
+                    if seq != self._seq:
+                        self._effective = effective_times(connection)
+                        self._seq = seq
+                    self._checked_at = time.monotonic()
         with self._lock:
-            if seq != self._seq:
-                self._effective = effective_times(session)
-                self._seq = seq
-            return seq, bisect_right(self._effective, now)
+            return self._seq, bisect_right(self._effective, now)
 
-    def get(self, key: Hashable, render: Callable[[], tuple[bytes, str, datetime | None]]
-            ) -> Rendered:
+    def expire_version(self) -> None:
+        """After a write in this process: ask the database on the next request."""
+        self._checked_at = float("-inf")
+
+    def peek(self, key: Hashable) -> Rendered | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def alias(self, key: Hashable, rendered: Rendered) -> None:
+        with self._lock:
+            self._entries[key] = rendered
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def get(self, key: Hashable, render: Callable[[], tuple]) -> Rendered:
+        """The cached rendering, or `render()`'s: (body, mimetype, last_modified[, headers])."""
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
                 self._entries.move_to_end(key)
                 return hit
-        body, mimetype, last_modified = render()
-        rendered = Rendered(body, mimetype, strong_etag(body), last_modified)
+        body, mimetype, last_modified, *headers = render()
+        rendered = Rendered(body, mimetype, strong_etag(body), last_modified,
+                            tuple((headers[0] if headers else {}).items()))
         with self._lock:
             self._entries[key] = rendered
             while len(self._entries) > self.size:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from registry.adequacy.countries import localised_country_name
 from registry.adequacy.lookup import adequacy
 from registry.changes import facts as f
-from registry.changes.listing import Upcoming, listed_at, upcoming_at
+from registry.changes.listing import Upcoming, listed_at, upcoming_at, versions_at
 from registry.changes.models import ChangeEvent
 from registry.i18n import DEFAULT_LANGUAGE
 from registry.i18n.labels import ADEQUACY, CHANGES, HEADINGS, ROLES, label
@@ -44,8 +45,13 @@ class ListQuery:
             timedelta(microseconds=1))
 
 
+@lru_cache(maxsize=4096)
+def _country_name(code: str, lang: str) -> str:
+    return localised_country_name(code, lang)
+
+
 def _country(code: str, lang: str) -> dict[str, str]:
-    return {"code": code, "name": localised_country_name(code, lang)}
+    return {"code": code, "name": _country_name(code, lang)}
 
 
 def _purpose(purpose: dict[str, str] | None, lang: str) -> str:
@@ -72,18 +78,24 @@ def row(processor_id: str, facts: dict[str, Any], query: ListQuery, on: date,
         "data_subjects": list(facts.get("data_subjects") or []),
         "parent_id": parent_id,
         "parent_name": names.get(parent_id) if parent_id else None,
-        "locations": [
-            {
-                "country": _country(loc["country"], query.lang),
-                "role": loc["role"],
-                "role_label": label(ROLES, query.lang, loc["role"]),
-                "adequacy": adequacy(loc["country"], query.regime, on).status,
-                "adequacy_label": label(ADEQUACY, query.lang,
-                                        adequacy(loc["country"], query.regime, on).status),
-                "safeguards": list(loc.get("safeguards") or []),
-            }
-            for loc in locations
-        ],
+        "locations": [_location(loc, query, on) for loc in locations],
+    }
+
+
+@lru_cache(maxsize=4096)
+def _adequacy_status(country: str, regime: str, on: date) -> str:
+    return adequacy(country, regime, on).status
+
+
+def _location(location: dict[str, Any], query: ListQuery, on: date) -> dict[str, Any]:
+    status = _adequacy_status(location["country"], query.regime, on)
+    return {
+        "country": _country(location["country"], query.lang),
+        "role": location["role"],
+        "role_label": label(ROLES, query.lang, location["role"]),
+        "adequacy": status,
+        "adequacy_label": label(ADEQUACY, query.lang, status),
+        "safeguards": list(location.get("safeguards") or []),
     }
 
 
@@ -114,8 +126,9 @@ def build(session: Session, query: ListQuery, *, organisation: str, now: datetim
     """The list as it stood at the query's moment, rows in the query's language."""
     at = query.moment(now)
     on = at.date()
-    entries = listed_at(session, at)
-    upcoming = upcoming_at(session, at)
+    versions = versions_at(session, at)
+    entries = listed_at(session, at, versions)
+    upcoming = upcoming_at(session, at, versions)
     names = {e.processor_id: e.facts.get("name", "") for e in entries}
     names.update({u.event.processor_id: u.event.processor_name for u in upcoming})
     return {

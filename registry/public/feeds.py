@@ -156,16 +156,13 @@ class Changes(MethodView):
                 query = query.where(ChangeEvent.seq < cursor)
             events = db.session.scalars(query).all()
             page = events[:limit]
-            log = {"changes": [public_change(e, lang) for e in page],
-                   "next_cursor": page[-1].seq if len(events) > limit else None}
+            following = page[-1].seq if len(events) > limit else None
+            log = {"changes": [public_change(e, lang) for e in page], "next_cursor": following}
+            headers = {"Link": _next_link(following)} if following else {}
             return (json_body(ChangeLogSchema().dump(log)), "application/json",
-                    _latest_announcement())
+                    _latest_announcement(), headers)
 
-        response = cached_response(("changes", cursor, limit, lang), render)
-        # The cache keeps bodies only, so the next cursor is read back from the body.
-        if response.status_code == 200 and (following := response.get_json()["next_cursor"]):
-            response.headers["Link"] = _next_link(following)
-        return response
+        return cached_response(("changes", cursor, limit, lang), render)
 
 
 @blp.route("/changes/<int:seq>")

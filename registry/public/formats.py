@@ -12,8 +12,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from markupsafe import Markup
 
-from registry.public.schemas import ListQuerySchema
-from registry.public.views import blp, list_response
+from registry.public.views import LIST_QUERY, blp, list_response
 
 CSV_COLUMNS = (
     "id", "status", "name", "legal_name", "country_code", "country", "purpose", "services",
@@ -205,7 +204,7 @@ TEXT_BODY = {"type": "string"}
 
 @blp.route("/subprocessors.csv")
 class SubprocessorsCsv(MethodView):
-    @blp.arguments(ListQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
     @blp.response(200, TEXT_BODY, content_type="text/csv",
                   description="RFC 4180 CSV, UTF-8, with a header row")
     def get(self, args):
@@ -220,7 +219,7 @@ class SubprocessorsCsv(MethodView):
 
 @blp.route("/subprocessors.md")
 class SubprocessorsMarkdown(MethodView):
-    @blp.arguments(ListQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
     @blp.response(200, TEXT_BODY, content_type="text/markdown",
                   description="GitHub-flavoured Markdown, UTF-8")
     def get(self, args):
@@ -234,7 +233,7 @@ class SubprocessorsMarkdown(MethodView):
 
 @blp.route("/subprocessors.html")
 class SubprocessorsHtml(MethodView):
-    @blp.arguments(ListQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
     @blp.response(200, TEXT_BODY, content_type="text/html",
                   description="An HTML fragment (a `<section>`), UTF-8, without scripts")
     def get(self, args):

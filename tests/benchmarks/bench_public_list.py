@@ -14,11 +14,13 @@ numbers are a measurement: only the shape of the responses is asserted.
 The routes are measured in alternating rounds (a, b, c, a, b, c, ...) and the ratios are
 the medians of each round's ratios, so that load from elsewhere on the machine skews
 both sides of a ratio alike. As a cross-check that does not depend on the server or on
-wall-clock noise, the CPU time per request of the three routes is also measured in
-process (Flask test client, which adds the same client overhead to each).
+wall-clock noise, CPU time per request is measured too: of the gunicorn master and
+workers during each wrk run (from /proc), and in process through the Flask test client
+(which adds the same client overhead to each route). On a shared or small machine the
+CPU ratios are the steadier figures; wrk runs on the same machine as gunicorn.
 
-Knobs (environment): BENCH_DURATION (seconds per wrk run, default 5), BENCH_ROUNDS
-(rounds of a, b, c, default 3), BENCH_WRK_THREADS (2), BENCH_WRK_CONNECTIONS (16).
+Knobs (environment): BENCH_DURATION (seconds per wrk run, default 3), BENCH_ROUNDS
+(rounds of a, b, c, default 6), BENCH_WRK_THREADS (2), BENCH_WRK_CONNECTIONS (16).
 WEB_CONCURRENCY and GUNICORN_THREADS reach gunicorn.conf.py as usual.
 """
 
@@ -45,6 +47,7 @@ from benchlib import (
     ROLES,
     SERVICES,
     free_port,
+    tree_cpu_seconds,
 )
 from sqlalchemy import func, select
 
@@ -54,8 +57,8 @@ GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 
 PROCESSORS = 100
 EVENTS = 1_000
-DURATION = int(os.environ.get("BENCH_DURATION", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+DURATION = int(os.environ.get("BENCH_DURATION", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
 WRK_CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "16"))
 WARMUP = 2
@@ -204,18 +207,22 @@ def wait_ready(port: int, server: subprocess.Popen, log: Path, timeout: float = 
     pytest.fail(f"gunicorn did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
 
 
-def run_wrk(url: str, script: Path, seconds: int, headers: dict | None = None) -> dict:
+def run_wrk(url: str, script: Path, seconds: int, headers: dict | None = None,
+            server_pid: int | None = None) -> dict:
     command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s",
                "--timeout", "5s", "-s", str(script)]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid else 0.0
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30,
                           check=True)
+    cpu_used = tree_cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
     line = next(x for x in done.stdout.splitlines() if x.startswith("WRK "))
     result = {k: int(v) for k, v in (pair.split("=") for pair in line.split()[1:])}
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["bytes_per_response"] = result["bytes"] / max(result["requests"], 1)
+    result["server_cpu_us"] = cpu_used / max(result["requests"], 1) * 1e6
     return result
 
 
@@ -306,7 +313,8 @@ def test_public_list_throughput(tmp_path: Path) -> None:
                 run_wrk(base_url + path, script, WARMUP, extra)
             for _ in range(ROUNDS):
                 for name, (path, extra) in targets.items():
-                    runs[name].append(run_wrk(base_url + path, script, DURATION, extra))
+                    runs[name].append(run_wrk(base_url + path, script, DURATION, extra,
+                                              server.pid))
         finally:
             stop(server)
     load_after = os.getloadavg()
@@ -325,6 +333,9 @@ def test_public_list_throughput(tmp_path: Path) -> None:
     ratios = [a["rps"] / b["rps"] for a, b in zip(runs["a"], runs["b"], strict=True)]
     ratios_304 = [c["rps"] / b["rps"] for c, b in zip(runs["c"], runs["b"], strict=True)]
     ratio, ratio_304 = statistics.median(ratios), statistics.median(ratios_304)
+    server_cpu = {name: sum(r["server_cpu_us"] * r["requests"] for r in results)
+                  / sum(r["requests"] for r in results) for name, results in runs.items()}
+    cpu_ratio, cpu_ratio_304 = server_cpu["b"] / server_cpu["a"], server_cpu["b"] / server_cpu["c"]
     print()
     print("== bench_public_list ==")
     print(f"machine: nproc={os.cpu_count()} python={sys.version.split()[0]} load average "
@@ -344,23 +355,31 @@ def test_public_list_throughput(tmp_path: Path) -> None:
         for index, r in enumerate(runs[name], 1):
             print(f"  ({name}) {label:<45} round {index}: {r['rps']:8.0f} req/s  "
                   f"p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  "
-                  f"{r['bytes_per_response']:.0f} B/response  "
-                  f"errors connect/read/write/timeout {r['connect_errors']}/"
+                  f"{r['bytes_per_response']:.0f} B/resp  "
+                  f"server CPU {r['server_cpu_us']:.0f} us/req  "
+                  f"errors c/r/w/t {r['connect_errors']}/"
                   f"{r['read_errors']}/{r['write_errors']}/{r['timeout_errors']}")
     print(f"median req/s: a={rps['a']:.0f} b={rps['b']:.0f} c={rps['c']:.0f}")
     print("per-round a/b: " + " ".join(f"{x:.2f}" for x in ratios)
           + "; c/b: " + " ".join(f"{x:.2f}" for x in ratios_304))
     print(f"ratio a/b = {ratio:.2f} (target >= 0.8); ratio c/b (304) = {ratio_304:.2f} "
           "(medians of the rounds)")
+    print(f"gunicorn CPU per request (master + workers): a={server_cpu['a']:.0f} us "
+          f"b={server_cpu['b']:.0f} us c={server_cpu['c']:.0f} us; CPU-bound capacity ratios "
+          f"b/a={cpu_ratio:.2f} b/c={cpu_ratio_304:.2f}")
     print(f"in-process CPU per request (test client): a={cpu_us['a']:.0f} us "
           f"b={cpu_us['b']:.0f} us c={cpu_us['c']:.0f} us; b/a={cpu_us['b'] / cpu_us['a']:.2f} "
           f"b/c={cpu_us['b'] / cpu_us['c']:.2f}")
     print(f"RESULT public_list ratio={ratio:.2f} ratio_304={ratio_304:.2f} "
           f"a_rps={rps['a']:.0f} b_rps={rps['b']:.0f} c_rps={rps['c']:.0f} "
+          f"server_cpu_ratio={cpu_ratio:.2f} server_cpu_ratio_304={cpu_ratio_304:.2f} "
           f"body_bytes={size} cpu_us_a={cpu_us['a']:.0f} cpu_us_b={cpu_us['b']:.0f} "
           f"cpu_us_c={cpu_us['c']:.0f} nproc={os.cpu_count()} workers={conf['workers']} "
           f"threads={conf['threads']}")
     print(json.dumps({"benchmark": "public_list", "ratio": round(ratio, 3),
                       "ratio_304": round(ratio_304, 3),
                       "rps": {k: round(v) for k, v in rps.items()}, "body_bytes": size,
+                      "server_cpu_ratio": round(cpu_ratio, 3),
+                      "server_cpu_ratio_304": round(cpu_ratio_304, 3),
+                      "server_cpu_us": {k: round(v) for k, v in server_cpu.items()},
                       "cpu_us": {k: round(v) for k, v in cpu_us.items()}}))

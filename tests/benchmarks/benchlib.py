@@ -86,3 +86,30 @@ def own_postgres_database(prefix: str = "registry_bench") -> Iterator[str]:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            # Fields after the command name, which is in parentheses and may hold spaces.
+            return handle.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds used so far by `root` and its direct children (Linux).
+
+    For a gunicorn master that is the master and its workers: CPU per request measured
+    this way does not depend on how busy the rest of the machine is.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        fields = _stat(int(entry))
+        # fields[1] is ppid; fields[11] and fields[12] are utime and stime.
+        if fields is not None and (int(entry) == root or fields[1] == str(root)):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks

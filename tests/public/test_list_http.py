@@ -114,3 +114,26 @@ def test_publish_writes_every_representation_with_an_index(editor, database_url,
     served = editor.client.get("/public/subprocessors.md?lang=nl").get_data(as_text=True)
     assert dutch == served
     assert "nl/subprocessors.md" in (tmp_path / "index.html").read_text()
+
+
+def test_a_write_in_another_process_shows_after_the_version_ttl(app, editor, client,
+                                                                 database_url):
+    import time
+
+    from registry import create_app
+
+    make_current(editor, name="First")
+    app.extensions["registry.public_cache"].version_ttl = 0.2
+    before = client.get("/public/subprocessors")
+    other = create_app({"DATABASE_URL": database_url})  # another gunicorn worker, say
+    try:
+        from tests.conftest import TokenClient, issue_token
+
+        other_editor = TokenClient(other.test_client(), issue_token(other, "editor", "other"))
+        make_current(other_editor, name="Second")
+    finally:
+        other.extensions["registry.engine"].dispose()
+    time.sleep(0.25)
+    after = client.get("/public/subprocessors", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200
+    assert [r["name"] for r in after.get_json()["subprocessors"]] == ["First", "Second"]

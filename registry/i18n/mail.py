@@ -1,0 +1,167 @@
+"""Texts of subscription e-mails and of the confirm/unsubscribe pages, per language."""
+
+from __future__ import annotations
+
+from registry.i18n import DEFAULT_LANGUAGE
+
+MAIL: dict[str, dict[str, str]] = {
+    "en": {
+        "confirm_subject": "Confirm your subscription to subprocessor changes at {org}",
+        "confirm_intro": "You (or someone using your address) asked to be told by e-mail "
+                         "about changes to the subprocessors of {org}.",
+        "confirm_action": "Confirm your subscription",
+        "confirm_ignore": "If that was not you, ignore this message: without confirmation "
+                          "you will receive nothing.",
+        "notice_subject": "{org}: {name} – {change} (effective {date})",
+        "notice_heading": "A change to the subprocessors of {org}",
+        "what": "What changes: {name} – {change}.",
+        "effective": "Effective from {date}.",
+        "object": "You may object to this change until {deadline} by replying to this e-mail.",
+        "list_link": "The list of subprocessors",
+        "why": "You receive this e-mail because you subscribed to changes to the list of "
+               "subprocessors of {org}.",
+        "unsubscribe": "Unsubscribe",
+        "withdrawn": "change withdrawn",
+        "accepted": "If this address can receive e-mail, a link to confirm the subscription "
+                    "has been sent to it.",
+        "confirmed_title": "Subscription confirmed",
+        "confirmed_text": "You will receive an e-mail when the subprocessors of {org} change.",
+        "unsubscribe_question": "Stop the e-mails about changes to the subprocessors of {org}?",
+        "unsubscribed_title": "Unsubscribed",
+        "unsubscribed_text": "Your address has been deleted; you will receive no more e-mails "
+                             "about this list.",
+        "bad_link_title": "Link not valid",
+        "bad_link_text": "This link is not valid, or the subscription no longer exists.",
+    },
+    "nl": {
+        "confirm_subject": "Bevestig uw abonnement op wijzigingen in de subverwerkers van {org}",
+        "confirm_intro": "U (of iemand met uw adres) heeft gevraagd per e-mail bericht te "
+                         "krijgen over wijzigingen in de subverwerkers van {org}.",
+        "confirm_action": "Bevestig uw abonnement",
+        "confirm_ignore": "Was u dit niet? Negeer dan dit bericht: zonder bevestiging "
+                          "ontvangt u niets.",
+        "notice_subject": "{org}: {name} – {change} (met ingang van {date})",
+        "notice_heading": "Een wijziging in de subverwerkers van {org}",
+        "what": "Wat er verandert: {name} – {change}.",
+        "effective": "Met ingang van {date}.",
+        "object": "U kunt tot {deadline} bezwaar maken tegen deze wijziging door deze e-mail "
+                  "te beantwoorden.",
+        "list_link": "De lijst van subverwerkers",
+        "why": "U ontvangt deze e-mail omdat u zich heeft aangemeld voor wijzigingen in de "
+               "lijst van subverwerkers van {org}.",
+        "unsubscribe": "Afmelden",
+        "withdrawn": "wijziging ingetrokken",
+        "accepted": "Als dit adres e-mail kan ontvangen, is er een link naartoe gestuurd om "
+                    "het abonnement te bevestigen.",
+        "confirmed_title": "Abonnement bevestigd",
+        "confirmed_text": "U ontvangt een e-mail wanneer de subverwerkers van {org} wijzigen.",
+        "unsubscribe_question": "Geen e-mails meer ontvangen over wijzigingen in de "
+                                "subverwerkers van {org}?",
+        "unsubscribed_title": "Afgemeld",
+        "unsubscribed_text": "Uw adres is verwijderd; u ontvangt geen e-mails meer over deze "
+                             "lijst.",
+        "bad_link_title": "Ongeldige link",
+        "bad_link_text": "Deze link is ongeldig, of het abonnement bestaat niet meer.",
+    },
+    "sv": {
+        "confirm_subject": "Bekräfta din prenumeration på ändringar av underbiträden hos {org}",
+        "confirm_intro": "Du (eller någon som använt din adress) har bett att få e-post om "
+                         "ändringar av underbiträden hos {org}.",
+        "confirm_action": "Bekräfta prenumerationen",
+        "confirm_ignore": "Om det inte var du kan du bortse från det här meddelandet: utan "
+                          "bekräftelse får du ingenting.",
+        "notice_subject": "{org}: {name} – {change} (från och med {date})",
+        "notice_heading": "En ändring av underbiträden hos {org}",
+        "what": "Vad som ändras: {name} – {change}.",
+        "effective": "Gäller från och med {date}.",
+        "object": "Du kan invända mot ändringen fram till {deadline} genom att svara på det "
+                  "här e-postmeddelandet.",
+        "list_link": "Listan över underbiträden",
+        "why": "Du får det här e-postmeddelandet eftersom du prenumererar på ändringar i "
+               "listan över underbiträden hos {org}.",
+        "unsubscribe": "Avsluta prenumerationen",
+        "withdrawn": "ändringen dras tillbaka",
+        "accepted": "Om adressen kan ta emot e-post har en länk för att bekräfta "
+                    "prenumerationen skickats dit.",
+        "confirmed_title": "Prenumerationen är bekräftad",
+        "confirmed_text": "Du får ett e-postmeddelande när underbiträdena hos {org} ändras.",
+        "unsubscribe_question": "Sluta få e-post om ändringar av underbiträden hos {org}?",
+        "unsubscribed_title": "Prenumerationen är avslutad",
+        "unsubscribed_text": "Din adress har raderats; du får inga fler e-postmeddelanden om "
+                             "listan.",
+        "bad_link_title": "Ogiltig länk",
+        "bad_link_text": "Länken är ogiltig, eller så finns prenumerationen inte längre.",
+    },
+    "de": {
+        "confirm_subject": "Bitte bestätigen Sie Ihr Abonnement der Änderungen der "
+                           "Unterauftragsverarbeiter von {org}",
+        "confirm_intro": "Sie (oder jemand mit Ihrer Adresse) haben darum gebeten, per E-Mail "
+                         "über Änderungen der Unterauftragsverarbeiter von {org} informiert "
+                         "zu werden.",
+        "confirm_action": "Abonnement bestätigen",
+        "confirm_ignore": "Falls Sie das nicht waren, ignorieren Sie diese Nachricht: Ohne "
+                          "Bestätigung erhalten Sie nichts.",
+        "notice_subject": "{org}: {name} – {change} (wirksam ab {date})",
+        "notice_heading": "Eine Änderung der Unterauftragsverarbeiter von {org}",
+        "what": "Was sich ändert: {name} – {change}.",
+        "effective": "Wirksam ab {date}.",
+        "object": "Sie können dieser Änderung bis {deadline} widersprechen, indem Sie auf "
+                  "diese E-Mail antworten.",
+        "list_link": "Die Liste der Unterauftragsverarbeiter",
+        "why": "Sie erhalten diese E-Mail, weil Sie Änderungen der Liste der "
+               "Unterauftragsverarbeiter von {org} abonniert haben.",
+        "unsubscribe": "Abbestellen",
+        "withdrawn": "Änderung zurückgezogen",
+        "accepted": "Falls diese Adresse E-Mails empfangen kann, wurde ihr ein Link zur "
+                    "Bestätigung des Abonnements geschickt.",
+        "confirmed_title": "Abonnement bestätigt",
+        "confirmed_text": "Sie erhalten eine E-Mail, wenn sich die Unterauftragsverarbeiter "
+                          "von {org} ändern.",
+        "unsubscribe_question": "Keine E-Mails mehr über Änderungen der "
+                                "Unterauftragsverarbeiter von {org} erhalten?",
+        "unsubscribed_title": "Abbestellt",
+        "unsubscribed_text": "Ihre Adresse wurde gelöscht; Sie erhalten keine E-Mails zu "
+                             "dieser Liste mehr.",
+        "bad_link_title": "Ungültiger Link",
+        "bad_link_text": "Dieser Link ist ungültig, oder das Abonnement besteht nicht mehr.",
+    },
+    "fr": {
+        "confirm_subject": "Confirmez votre abonnement aux changements des sous-traitants "
+                           "ultérieurs de {org}",
+        "confirm_intro": "Vous (ou une personne utilisant votre adresse) avez demandé à être "
+                         "informé par e-mail des changements des sous-traitants ultérieurs "
+                         "de {org}.",
+        "confirm_action": "Confirmer l'abonnement",
+        "confirm_ignore": "Si ce n'était pas vous, ignorez ce message : sans confirmation, "
+                          "vous ne recevrez rien.",
+        "notice_subject": "{org} : {name} – {change} (à compter du {date})",
+        "notice_heading": "Un changement des sous-traitants ultérieurs de {org}",
+        "what": "Ce qui change : {name} – {change}.",
+        "effective": "À compter du {date}.",
+        "object": "Vous pouvez vous opposer à ce changement jusqu'au {deadline} en répondant "
+                  "à cet e-mail.",
+        "list_link": "La liste des sous-traitants ultérieurs",
+        "why": "Vous recevez cet e-mail parce que vous êtes abonné aux changements de la "
+               "liste des sous-traitants ultérieurs de {org}.",
+        "unsubscribe": "Se désabonner",
+        "withdrawn": "changement retiré",
+        "accepted": "Si cette adresse peut recevoir des e-mails, un lien pour confirmer "
+                    "l'abonnement lui a été envoyé.",
+        "confirmed_title": "Abonnement confirmé",
+        "confirmed_text": "Vous recevrez un e-mail lorsque les sous-traitants ultérieurs de "
+                          "{org} changeront.",
+        "unsubscribe_question": "Ne plus recevoir d'e-mails sur les changements des "
+                                "sous-traitants ultérieurs de {org} ?",
+        "unsubscribed_title": "Désabonnement effectué",
+        "unsubscribed_text": "Votre adresse a été supprimée ; vous ne recevrez plus d'e-mails "
+                             "concernant cette liste.",
+        "bad_link_title": "Lien non valide",
+        "bad_link_text": "Ce lien n'est pas valide, ou l'abonnement n'existe plus.",
+    },
+}
+
+
+def mail_text(lang: str, key: str, **values: str) -> str:
+    """A text in `lang` (else English) with `values` filled in."""
+    template = MAIL.get(lang, {}).get(key) or MAIL[DEFAULT_LANGUAGE][key]
+    return template.format(**values)

@@ -1,0 +1,253 @@
+"""E-mail subscriptions on /public: subscribe (double opt-in), confirm, unsubscribe."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import marshmallow as ma
+from flask import Response, current_app, json, request
+from flask.views import MethodView
+from flask_limiter.util import get_remote_address
+from markupsafe import Markup
+from marshmallow import fields, validate
+
+from registry import db
+from registry.catalogue.schemas import TAG
+from registry.errors import PROBLEM_MIME, ProblemError, ProblemSchema
+from registry.extensions import QuerySchema, StrictSchema, limiter, one_of
+from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from registry.i18n.mail import mail_text
+from registry.notify import secrets, services
+from registry.notify.models import Subscription
+from registry.public.views import blp
+
+LIMIT_PER_CLIENT = "10 per hour"
+LIMIT_PER_ADDRESS = "3 per hour"
+HTML_BODY = {"type": "string"}
+TOO_MANY = {
+    "schema": ProblemSchema, "content_type": PROBLEM_MIME,
+    "description": f"More than {LIMIT_PER_CLIENT} from this client, or {LIMIT_PER_ADDRESS} "
+                   "for this address",
+    "headers": {"Retry-After": {"description": "Seconds until a new request is accepted",
+                                "schema": {"type": "integer"}}},
+}
+PAGE_OR_JSON = {"content": {"text/html": {"schema": HTML_BODY}}}
+BAD_LINK = {
+    "description": "The link is not valid: a page, or a problem with Accept: application/json",
+    "content": {"text/html": {"schema": HTML_BODY}, PROBLEM_MIME: {"schema": ProblemSchema}},
+}
+
+
+class EmailSubscriptionSchema(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=320))
+    lang = fields.String(validate=one_of(LANGUAGES), metadata={
+        "description": "Language of the mails (default: from Accept-Language, else en)"})
+    services = fields.List(fields.String(validate=TAG), load_default=list,
+                           validate=validate.Length(max=50),
+                           metadata={"description": "Only changes for these services; "
+                                                    "empty: every change"})
+
+
+class SubscriptionRequestedSchema(StrictSchema):
+    message = fields.String()
+
+
+class SubscriptionStateSchema(StrictSchema):
+    status = fields.String(metadata={"enum": ["active", "unsubscribed"]})
+    message = fields.String()
+
+
+class LinkTokenQuerySchema(QuerySchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"description": "The token from the link in the mail"})
+
+
+class OneClickSchema(StrictSchema):
+    list_unsubscribe = fields.String(data_key="List-Unsubscribe",
+                                     validate=one_of(["One-Click"]),
+                                     metadata={"description": "RFC 8058 one-click unsubscribe"})
+
+
+# -- rate limits ------------------------------------------------------------------------
+
+
+def _address_in_body() -> str | None:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return email.strip().lower() if isinstance(email, str) and email.strip() else None
+
+
+def _address_key() -> str:
+    # Keyed, so the limiter's storage (perhaps a shared Redis) holds no addresses.
+    secret_key = current_app.config["SETTINGS"].SECRET_KEY
+    return "address:" + secrets.keyed_hash(_address_in_body() or "", secret_key, "rate-limit")
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+def _request_lang() -> str:
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(
+        ["text/html", "application/json"], default="text/html") == "application/json"
+
+
+def _page(lang: str, title: str, text: str, *, form: Markup | None = None,
+          status: int = 200) -> Response:
+    html = Markup(
+        '<!DOCTYPE html>\n<html lang="{}">\n<head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="robots" content="noindex"><title>{}</title></head>\n'
+        "<body>\n<main>\n<h1>{}</h1>\n<p>{}</p>\n{}</main>\n</body>\n</html>\n"
+    ).format(lang, title, title, text, form or "")
+    return _private(Response(str(html), status=status, mimetype="text/html"))
+
+
+def _private(response: Response) -> Response:
+    # These pages carry personal tokens: never cached, never sent on as a Referer.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; form-action 'self'"
+    return response
+
+
+def _json(data: dict, schema: type[ma.Schema], status: int = 200) -> Response:
+    body = json.dumps(schema().dump(data), ensure_ascii=False)
+    return _private(Response(body, status=status, mimetype="application/json"))
+
+
+def _bad_link(lang: str) -> Response:
+    if _wants_json():
+        raise ProblemError(404, mail_text("en", "bad_link_text"))
+    return _page(lang, mail_text(lang, "bad_link_title"), mail_text(lang, "bad_link_text"),
+                 status=404)
+
+
+def _link_subscription_id(token: str, purpose: str) -> str | None:
+    """The subscription a link token names, when its MAC is right (it may be gone)."""
+    if not token.isascii():  # never one of ours, and hmac.compare_digest refuses it
+        return None
+    return secrets.read_link_token(token, current_app.config["SETTINGS"].SECRET_KEY, purpose)
+
+
+def _organisation() -> str:
+    return current_app.config["SETTINGS"].ORGANISATION_NAME
+
+
+# -- routes -----------------------------------------------------------------------------
+
+
+@blp.route("/subscriptions")
+class EmailSubscriptions(MethodView):
+    @limiter.limit(LIMIT_PER_CLIENT, key_func=get_remote_address)
+    @limiter.limit(LIMIT_PER_ADDRESS, key_func=_address_key,
+                   exempt_when=lambda: _address_in_body() is None)
+    @blp.arguments(EmailSubscriptionSchema)
+    @blp.response(202, SubscriptionRequestedSchema)
+    @blp.alt_response(429, **TOO_MANY)
+    def post(self, data):
+        """Subscribe an e-mail address to changes
+
+        Double opt-in: the address receives a link to confirm, and nothing else
+        until it is confirmed. The answer is the same whether or not the address
+        is already subscribed.
+        """
+        lang = data.get("lang") or _request_lang()
+        services.subscribe_email(db.session, data["email"], lang, data["services"])
+        db.session.commit()
+        return {"message": mail_text(lang, "accepted")}
+
+
+@blp.route("/subscriptions/confirm")
+class ConfirmSubscription(MethodView):
+    def _confirm(self, args):
+        token = args["token"]
+        subscription = (services.confirm_email(db.session, token)
+                        if _link_subscription_id(token, "confirm") else None)
+        if subscription is None:
+            return _bad_link(_request_lang())
+        db.session.commit()
+        lang, org = subscription.lang, _organisation()
+        if _wants_json():
+            return _json({"status": "active", "message": mail_text(lang, "confirmed_text",
+                                                                   org=org)},
+                         SubscriptionStateSchema)
+        return _page(lang, mail_text(lang, "confirmed_title"),
+                     mail_text(lang, "confirmed_text", org=org))
+
+    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, SubscriptionStateSchema, description="A page, or JSON when asked for")
+    @blp.doc(responses={200: PAGE_OR_JSON, 404: BAD_LINK})
+    def get(self, args):
+        """Confirm an e-mail subscription (the link in the mail)
+
+        Shows a page in the subscriber's language, or JSON with
+        `Accept: application/json`. Confirming twice is harmless.
+        """
+        return self._confirm(args)
+
+    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, SubscriptionStateSchema, description="A page, or JSON when asked for")
+    @blp.doc(responses={200: PAGE_OR_JSON, 404: BAD_LINK})
+    def post(self, args):
+        """Confirm an e-mail subscription"""
+        return self._confirm(args)
+
+
+@blp.route("/subscriptions/unsubscribe")
+class Unsubscribe(MethodView):
+    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, HTML_BODY, content_type="text/html",
+                  description="A page with a button that unsubscribes (by POST)")
+    @blp.doc(responses={404: BAD_LINK})
+    def get(self, args):
+        """Ask before unsubscribing (the link in the mail)
+
+        Changes nothing: mail scanners follow links. The page's button sends
+        the POST that unsubscribes.
+        """
+        subscription_id = _link_subscription_id(args["token"], "unsubscribe")
+        if subscription_id is None:
+            return _bad_link(_request_lang())
+        subscription = db.session.get(Subscription, subscription_id)
+        if subscription is None:  # unsubscribed before
+            lang = _request_lang()
+            return _page(lang, mail_text(lang, "unsubscribed_title"),
+                         mail_text(lang, "unsubscribed_text"))
+        lang = subscription.lang
+        form = Markup(
+            '<form method="post" action="{}"><input type="hidden" name="List-Unsubscribe" '
+            'value="One-Click"><button type="submit">{}</button></form>\n'
+        ).format(f"{request.path}?{urlencode({'token': args['token']})}",
+                 mail_text(lang, "unsubscribe"))
+        return _page(lang, mail_text(lang, "unsubscribe"),
+                     mail_text(lang, "unsubscribe_question", org=_organisation()), form=form)
+
+    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
+    # A refused unsubscribe is worse than an odd field: mail providers' bodies vary.
+    @blp.arguments(OneClickSchema, location="form", unknown=ma.EXCLUDE, required=False)
+    @blp.response(200, SubscriptionStateSchema, description="A page, or JSON when asked for")
+    @blp.doc(responses={200: PAGE_OR_JSON, 404: BAD_LINK})
+    def post(self, args, _form):
+        """Unsubscribe (RFC 8058 one-click)
+
+        The address is deleted; only a keyed hash is kept, to know it asked
+        to stop. The body may be empty or `List-Unsubscribe=One-Click`.
+        Unsubscribing twice is harmless.
+        """
+        subscription_id = _link_subscription_id(args["token"], "unsubscribe")
+        if subscription_id is None:
+            return _bad_link(_request_lang())
+        subscription = db.session.get(Subscription, subscription_id)
+        lang = subscription.lang if subscription is not None else _request_lang()
+        if services.unsubscribe(db.session, args["token"]):
+            db.session.commit()
+        if _wants_json():
+            return _json({"status": "unsubscribed",
+                          "message": mail_text(lang, "unsubscribed_text")},
+                         SubscriptionStateSchema)
+        return _page(lang, mail_text(lang, "unsubscribed_title"),
+                     mail_text(lang, "unsubscribed_text"))
