@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry import db, errors
 from registry.config import Settings
@@ -27,6 +28,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         known = {k: overrides.pop(k) for k in list(overrides) if hasattr(settings, k)}
         settings = Settings(**{**settings.__dict__, **known})
     app = Flask(__name__, instance_relative_config=False)
+    if settings.PROXY_HOPS:
+        # Behind N proxies: take the client address and scheme from their headers,
+        # so per-client rate limits see clients, not the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.PROXY_HOPS,
+                                x_proto=settings.PROXY_HOPS, x_host=settings.PROXY_HOPS)
     app.config.update(settings.flask_config())
     app.config.update(overrides)
     logging.basicConfig(level=settings.LOG_LEVEL)

@@ -38,6 +38,8 @@ class Settings:
     WEBHOOK_RETRY_SCHEDULE: str = "5,300,1800,7200,18000,36000,36000"
     WEBHOOK_PAUSE_AFTER_HOURS: int = 72
     MAIL_FROM: str = "Subprocessor Registry <privacy@registry.invalid>"
+    MAIL_REPLY_TO: str = ""
+    PROXY_HOPS: int = 0
     MAILBOX_DIR: str = ""
     RATELIMIT_STORAGE_URI: str = "memory://"
     WORKER_CONCURRENCY: int = 16

@@ -28,6 +28,7 @@ DETAILS = {
     415: "Send the request body as application/json.",
     422: "The request body or parameters are invalid; see errors.",
     428: "Send an If-Match header with the ETag you last read.",
+    429: "Too many requests; wait and try again (see Retry-After).",
     500: "An unexpected error occurred; it has been logged.",
     503: "The service is temporarily unavailable.",
 }

@@ -122,6 +122,8 @@ def _message(delivery: Delivery, subscription: Subscription, settings: Settings,
              subject: str) -> EmailMessage:
     message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = settings.MAIL_FROM
+    if settings.MAIL_REPLY_TO:
+        message["Reply-To"] = settings.MAIL_REPLY_TO
     message["To"] = subscription.email
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))

@@ -49,4 +49,6 @@ def link_token(subscription_id: str, secret_key: str, purpose: str) -> str:
 def read_link_token(token: str, secret_key: str, purpose: str) -> str | None:
     subscription_id, _, mac = token.partition(".")
     expected = link_token(subscription_id, secret_key, purpose)
-    return subscription_id if hmac.compare_digest(expected, token) and mac else None
+    # Bytes: compare_digest refuses non-ASCII str, and tokens come from URLs.
+    matches = hmac.compare_digest(expected.encode(), token.encode())
+    return subscription_id if matches and mac else None

@@ -208,7 +208,8 @@ def subscribe_email(session: Session, email: str, lang: str, services: list[str]
     """A pending subscription and the token for its confirmation link; None when nothing
     should be sent (already subscribed and confirmed). A new request after unsubscribing
     is allowed: confirming it is the address owner's explicit wish."""
-    email = email.strip()
+    local, _, domain = email.strip().rpartition("@")
+    email = f"{local}@{domain.lower()}"  # domains are case-insensitive; local parts may not be
     existing = session.scalar(select(Subscription).where(
         Subscription.kind == "email", Subscription.email == email))
     if existing is not None and existing.status == "active":

@@ -58,7 +58,11 @@ def _dump(subscription: Subscription) -> dict:
 
 
 def _audit(action: str, subscription: Subscription, before: dict | None) -> None:
+    # No e-mail address in the audit log: it must be gone once its owner unsubscribes.
     after = SubscriptionSchema().dump(_dump(subscription)) if action != "delete" else None
+    for entry in (before, after):
+        if entry is not None:
+            entry["email"] = None
     record(db.session, actor=current_actor(), action=action, entity_type="subscription",
            entity_id=subscription.id, before=before, after=after)
 
@@ -123,7 +127,7 @@ class SubscriptionItem(MethodView):
         subscription = _subscription(subscription_id)
         before = SubscriptionSchema().dump(_dump(subscription))
         blp.check_etag(before)
-        _audit("delete", subscription, before)
+        _audit("delete", subscription, dict(before))
         db.session.delete(subscription)
         db.session.commit()
 

@@ -114,9 +114,9 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _json(data: dict, schema: type[ma.Schema], status: int = 200) -> Response:
+def _json(data: dict, schema: type[ma.Schema]) -> Response:
     body = json.dumps(schema().dump(data), ensure_ascii=False)
-    return _private(Response(body, status=status, mimetype="application/json"))
+    return _private(Response(body, mimetype="application/json"))
 
 
 def _bad_link(lang: str) -> Response:
@@ -170,13 +170,11 @@ class ConfirmSubscription(MethodView):
         if subscription is None:
             return _bad_link(_request_lang())
         db.session.commit()
-        lang, org = subscription.lang, _organisation()
+        lang = subscription.lang
+        message = mail_text(lang, "confirmed_text", org=_organisation())
         if _wants_json():
-            return _json({"status": "active", "message": mail_text(lang, "confirmed_text",
-                                                                   org=org)},
-                         SubscriptionStateSchema)
-        return _page(lang, mail_text(lang, "confirmed_title"),
-                     mail_text(lang, "confirmed_text", org=org))
+            return _json({"status": "active", "message": message}, SubscriptionStateSchema)
+        return _page(lang, mail_text(lang, "confirmed_title"), message)
 
     @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, SubscriptionStateSchema, description="A page, or JSON when asked for")
@@ -245,9 +243,7 @@ class Unsubscribe(MethodView):
         lang = subscription.lang if subscription is not None else _request_lang()
         if services.unsubscribe(db.session, args["token"]):
             db.session.commit()
+        message = mail_text(lang, "unsubscribed_text")
         if _wants_json():
-            return _json({"status": "unsubscribed",
-                          "message": mail_text(lang, "unsubscribed_text")},
-                         SubscriptionStateSchema)
-        return _page(lang, mail_text(lang, "unsubscribed_title"),
-                     mail_text(lang, "unsubscribed_text"))
+            return _json({"status": "unsubscribed", "message": message}, SubscriptionStateSchema)
+        return _page(lang, mail_text(lang, "unsubscribed_title"), message)
