@@ -53,12 +53,20 @@ def webhook_payload(delivery: Delivery, subscription: Subscription, settings: Se
     return {"type": event.type, "timestamp": event.announced_at.isoformat(), "data": data}
 
 
-def build(delivery: Delivery, subscription: Subscription, settings: Settings) -> Message:
+def build(delivery: Delivery, subscription: Subscription, settings: Settings,
+          bodies: dict[tuple[int, str], str] | None = None) -> Message:
+    """The message for one delivery. `bodies` caches event bodies by (event, language)
+    across one batch: they depend on nothing else, and a fan-out sends one to thousands."""
     if subscription.kind == "email":
         return Message("email", delivery.message_id,
                        email=mail.compose(delivery, subscription, settings))
-    body = json.dumps(webhook_payload(delivery, subscription, settings), ensure_ascii=False,
-                      separators=(",", ":"), sort_keys=True)
+    key = (delivery.event_seq, subscription.lang)
+    body = bodies.get(key) if bodies is not None and delivery.purpose == "event" else None
+    if body is None:
+        body = json.dumps(webhook_payload(delivery, subscription, settings),
+                          ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if bodies is not None and delivery.purpose == "event":
+            bodies[key] = body
     return Message("webhook", delivery.message_id, url=subscription.url, body=body,
                    secrets=signing_secrets(subscription, datetime.now(UTC),
                                            settings.SECRET_KEY))

@@ -173,13 +173,25 @@ def enqueue_test(session: Session, subscription: Subscription) -> Delivery:
 
 
 def replay(session: Session, subscription: Subscription, since_seq: int) -> int:
-    """Send again every notifiable event from `since_seq` on (same webhook-id per event)."""
+    """Send again every notifiable event from `since_seq` on that the subscription's
+    types and filters select (same webhook-id per event)."""
+    from registry.changes.listing import versions_at
+
     events = session.scalars(
         select(ChangeEvent).where(ChangeEvent.seq >= since_seq, ChangeEvent.minor.is_(False))
         .order_by(ChangeEvent.seq))
     now = utcnow()
-    rows = [_delivery_row(subscription.id, "event", event.seq, now) for event in events
-            if not subscription.event_types or event.type in subscription.event_types]
+    rows = []
+    for event in events:
+        # The processor's facts when the change took effect decide the filters, as then.
+        versions = versions_at(session, event.effective_at, {event.processor_id})
+        facts = versions[0].state if versions else {}
+        services, countries = _event_scope(event)
+        services.update(facts.get("services") or [])
+        countries.update(f.countries_of(facts) | ({facts["country"]} if facts.get("country")
+                                                   else set()))
+        if _interested(subscription, event, services, countries):
+            rows.append(_delivery_row(subscription.id, "event", event.seq, now))
     if rows:
         session.execute(insert(Delivery), rows)
     return len(rows)

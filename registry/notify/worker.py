@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 
 import httpx
 from flask import Flask
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from registry import db
 from registry.db import utcnow
@@ -94,15 +95,13 @@ class Worker:
         """Claim one batch, send it concurrently, record the results; how many were sent."""
         with self.app.app_context():
             jobs = self.claim(utcnow())
-            for job in jobs:
-                self.prepare(job)
+            self.prepare(jobs)
             db.session.commit()
         if not jobs:
             return 0
         outcomes = list(self.pool.map(self.attempt, jobs))
         with self.app.app_context():
-            for job, outcome in zip(jobs, outcomes, strict=True):
-                self.record(job, outcome)
+            self.record(jobs, outcomes)
             db.session.commit()
         return len(jobs)
 
@@ -131,19 +130,22 @@ class Worker:
         ).all()
         return [Job(row.id, token, row.attempts) for row in claimed]
 
-    def prepare(self, job: Job) -> None:
-        """Build the request or mail while the database is at hand (sending needs none)."""
-        delivery = db.session.get(Delivery, job.delivery_id)
-        subscription = delivery.subscription
-        try:
-            if subscription.status not in ("active", "pending") or (
-                    subscription.status == "pending" and delivery.purpose != "confirmation"):
-                job.problem = f"subscription is {subscription.status}"
-                return
-            job.message = send.build(delivery, subscription, self.settings)
-        except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
-            log.exception("cannot build delivery %s", job.delivery_id)
-            job.problem = f"cannot build the message: {type(error).__name__}"
+    def prepare(self, jobs: list[Job]) -> None:
+        """Build the requests and mails while the database is at hand (sending needs none)."""
+        deliveries = _batch(jobs)
+        bodies: dict = {}  # a fan-out renders each event once per language, not per row
+        for job in jobs:
+            delivery = deliveries[job.delivery_id]
+            subscription = delivery.subscription
+            try:
+                if subscription.status not in ("active", "pending") or (
+                        subscription.status == "pending" and delivery.purpose != "confirmation"):
+                    job.problem = f"subscription is {subscription.status}"
+                    continue
+                job.message = send.build(delivery, subscription, self.settings, bodies)
+            except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
+                log.exception("cannot build delivery %s", job.delivery_id)
+                job.problem = f"cannot build the message: {type(error).__name__}"
 
     # -- sending --------------------------------------------------------------------------
 
@@ -167,38 +169,56 @@ class Worker:
 
     # -- recording --------------------------------------------------------------------------
 
-    def record(self, job: Job, outcome: Outcome) -> None:
+    def record(self, jobs: list[Job], outcomes: list[Outcome]) -> None:
+        """Write the batch's results: one UPDATE (executemany) and one INSERT for the whole
+        batch; subscriptions are loaded only where their state may change."""
         now = utcnow()
-        delivery = db.session.get(Delivery, job.delivery_id)
-        if delivery is None or delivery.claim_token != job.claim_token:
-            return  # our lease ran out and someone else owns it now
-        delivery.attempts += 1
-        delivery.last_status_code = outcome.status_code
-        delivery.last_error = outcome.error
-        delivery.claim_token = None
-        delivery.lease_until = None
-        final = self._next_state(delivery, outcome, now)
-        db.session.add(DeliveryAttempt(
-            delivery_id=delivery.id, at=now, duration_ms=outcome.duration_ms,
-            status_code=outcome.status_code, error=outcome.error, outcome=final,
-            worker=self.name))
-        self._update_subscription(delivery.subscription, outcome, now)
+        held = _held_rows(jobs)
+        changes, attempts, told = [], [], []
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            row = held.get(job.delivery_id)
+            if row is None or row.claim_token != job.claim_token:
+                continue  # our lease ran out and someone else owns it now
+            change = {"id": row.id, "attempts": row.attempts + 1, "status": row.status,
+                      "next_attempt_at": row.next_attempt_at, "delivered_at": row.delivered_at,
+                      "last_status_code": outcome.status_code, "last_error": outcome.error,
+                      "claim_token": None, "lease_until": None}
+            final = self._next_state(change, outcome, now)
+            changes.append(change)
+            attempts.append({"delivery_id": row.id, "at": now, "worker": self.name,
+                             "duration_ms": outcome.duration_ms, "outcome": final,
+                             "status_code": outcome.status_code, "error": outcome.error})
+            if row.kind == "webhook":
+                told.append((row.subscription_id, outcome, row.failing_since is not None))
+        if changes:
+            db.session.execute(update(Delivery), changes)
+            db.session.execute(insert(DeliveryAttempt), attempts)
+        # A success to a subscription that was not failing changes nothing about it.
+        changing = {sid for sid, outcome, failing in told
+                    if failing or outcome.outcome != "delivered"}
+        if changing:
+            subscriptions = {s.id: s for s in db.session.scalars(
+                select(Subscription).where(Subscription.id.in_(changing)))}
+            for sid, outcome, _ in told:
+                if sid in changing:
+                    self._update_subscription(subscriptions[sid], outcome, now)
 
-    def _next_state(self, delivery: Delivery, outcome: Outcome, now: datetime) -> str:
+    def _next_state(self, change: dict, outcome: Outcome, now: datetime) -> str:
+        """Set the row's next status in `change`; return the attempt's outcome."""
         if outcome.outcome == "delivered":
-            delivery.status, delivery.delivered_at = "delivered", now
+            change["status"], change["delivered_at"] = "delivered", now
             return "delivered"
         if outcome.outcome in ("gone", "failed"):
-            delivery.status = "failed"
+            change["status"] = "failed"
             return outcome.outcome
         delays = self.settings.retry_delays()
-        if delivery.attempts > len(delays):
-            delivery.status = "failed"  # dead letter: retry by hand with /v1/deliveries/{id}/retry
+        if change["attempts"] > len(delays):
+            change["status"] = "failed"  # dead letter: retry by hand with /v1/deliveries/{id}/retry
             return "failed"
-        delay = delays[delivery.attempts - 1]
+        delay = delays[change["attempts"] - 1]
         # Jitter spreads retries of many deliveries that failed together.
-        delivery.next_attempt_at = now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
-        delivery.status = "pending"
+        change["next_attempt_at"] = now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
+        change["status"] = "pending"
         return "retry"
 
     def _update_subscription(self, subscription: Subscription, outcome: Outcome,
@@ -220,6 +240,26 @@ class Worker:
                 f"Every delivery since {subscription.failing_since.isoformat()} failed; "
                 f"ask {subscription.created_by} (who set it up) to fix the receiver, then "
                 "set status to active.")
+
+
+def _batch(jobs: list[Job]) -> dict[int, Delivery]:
+    """The jobs' deliveries with their subscriptions and events, one query each: per row,
+    lazy loads and autoflushes cost more than sending the webhook."""
+    query = (select(Delivery).where(Delivery.id.in_([job.delivery_id for job in jobs]))
+             .options(selectinload(Delivery.subscription), selectinload(Delivery.event)))
+    return {delivery.id: delivery for delivery in db.session.scalars(query)}
+
+
+def _held_rows(jobs: list[Job]) -> dict[int, Row]:
+    """The jobs' rows as they are now, with what recording needs of their subscriptions;
+    locked (PostgreSQL) so that the claim token cannot change between check and write."""
+    query = (select(Delivery.id, Delivery.claim_token, Delivery.attempts, Delivery.status,
+                    Delivery.next_attempt_at, Delivery.delivered_at, Delivery.subscription_id,
+                    Subscription.kind, Subscription.failing_since)
+             .join(Subscription, Subscription.id == Delivery.subscription_id)
+             .where(Delivery.id.in_([job.delivery_id for job in jobs]))
+             .with_for_update(of=Delivery))
+    return {row.id: row for row in db.session.execute(query)}
 
 
 def _ms(started: float) -> int:

@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 import pytest
 from benchlib import POSTGRES_URL, free_port, own_postgres_database, tree_cpu_seconds
@@ -51,36 +52,46 @@ class FastReceiver:
         self.first_at: float | None = None
         self.last_at: float | None = None
         self._loop = asyncio.new_event_loop()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> FastReceiver:
+    def __enter__(self) -> Self:
         self._thread.start()
         if not self._ready.wait(10):
             raise RuntimeError("the receiver did not start")
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+    async def _shutdown(self) -> None:
+        # Keep-alive connections still open are closed, so their handlers end on EOF.
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        while self._writers:
+            await asyncio.sleep(0.01)
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/hooks/{name}"
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
+        self._server = self._loop.run_until_complete(
             asyncio.start_server(self._connection, "127.0.0.1", self.port, backlog=512))
         self._ready.set()
         try:
             self._loop.run_forever()
         finally:
-            server.close()
-            self._loop.run_until_complete(server.wait_closed())
             self._loop.close()
 
     async def _connection(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -100,6 +111,7 @@ class FastReceiver:
             pass
         finally:
             writer.close()
+            self._writers.discard(writer)
 
 
 @contextmanager

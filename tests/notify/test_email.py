@@ -67,8 +67,9 @@ def inbox(smtp) -> Inbox:
 
 @pytest.fixture
 def app_config(app_config, smtp):
+    # A failed mail waits for its retry here (the webhook tests retry at once).
     return {**app_config, "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
-            "PUBLIC_BASE_URL": BASE_URL}
+            "PUBLIC_BASE_URL": BASE_URL, "WEBHOOK_RETRY_SCHEDULE": "60,300"}
 
 
 def run_worker(app) -> int:
