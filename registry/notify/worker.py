@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
@@ -50,7 +50,6 @@ class Job:
     attempts: int
     message: send.Message | None = None
     problem: str | None = None
-    extras: dict = field(default_factory=dict)
 
 
 class Worker:
