@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
+from registry import load_models
 from registry.config import Settings
 from registry.db import Base, make_engine
-from registry.models import load_all
 
-load_all()
+load_models()
 config = context.config
 target_metadata = Base.metadata
 

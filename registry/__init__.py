@@ -8,13 +8,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, g, request
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry import db, errors
 from registry.config import Settings
 from registry.extensions import Api, limiter
-from registry.public.cache import RenderCache
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -40,13 +40,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Request lines name webhook URLs, which may carry a customer's token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    db.init_app(app)
+    _init_database(app, settings)
     app.config["RATELIMIT_STORAGE_URI"] = settings.RATELIMIT_STORAGE_URI
     limiter.init_app(app)
+    from registry.auth.views import require_role
+    from registry.public.cache import RenderCache
+
     app.extensions["registry.public_cache"] = RenderCache(
         version_ttl=settings.PUBLIC_VERSION_TTL)
     # One Api per app: flask-smorest keeps the OpenAPI spec on the Api object.
-    api = Api()
+    api = Api(role_check=require_role)
     api.init_app(app, spec_kwargs={
         "info": {"description": "Catalogue of processors, transfer safeguards and DPAs."},
         "security": [{"bearerAuth": []}],
@@ -59,20 +62,50 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def load_models() -> None:
+    """Import every feature's models, so that Base.metadata is complete (Alembic, tests)."""
+    import registry.audit.models  # noqa: F401
+    import registry.auth.models  # noqa: F401
+    import registry.catalogue.models  # noqa: F401
+    import registry.changes.models  # noqa: F401
+    import registry.notify.models  # noqa: F401
+
+
+def _init_database(app: Flask, settings: Settings) -> None:
+    """One engine per app; one session per app context, closed when the context ends."""
+    engine = db.make_engine(settings.DATABASE_URL)
+    app.extensions["registry.engine"] = engine
+    app.extensions["registry.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    db.bind_scope(session=_context_session, engine=lambda: current_app.extensions[
+        "registry.engine"])
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        context_session: Session | None = g.pop("db_session", None)
+        if context_session is not None:
+            context_session.close()
+
+
+def _context_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["registry.sessionmaker"]()
+    return g.db_session
+
+
 def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.adequacy.views import blp as countries_blp
     from registry.audit.views import blp as audit_blp
     from registry.auth.views import blp as tokens_blp
+    from registry.catalogue.change_views import blp as changes_blp
     from registry.catalogue.views import blp as processors_blp
-    from registry.changes.views import blp as changes_blp
     from registry.compliance.views import blp as compliance_blp
     from registry.health.views import bp as health_bp
+    from registry.notify.pages import blp as email_pages_blp
     from registry.notify.views import blp as subscriptions_blp
-    from registry.public import embed, feeds, formats, subscriptions  # noqa: F401  (routes)
     from registry.public.views import blp as public_blp
 
     for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp,
-                      subscriptions_blp, tokens_blp, audit_blp, public_blp):
+                      subscriptions_blp, tokens_blp, audit_blp, public_blp, email_pages_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from registry.auth.vocabularies import ROLES
 from registry.config import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -62,22 +63,19 @@ def tokens_group() -> None:
 
 @tokens_group.command("create")
 @click.option("--name", required=True, help="Who or what uses the token (shown in the audit log).")
-@click.option("--role", required=True, type=click.Choice(["reader", "editor", "admin"]))
+@click.option("--role", required=True, type=click.Choice([str(role) for role in ROLES]))
 def tokens_create(name: str, role: str) -> None:
     """Create a token and print it (the last line of stdout)."""
     from registry import db
-    from registry.audit.services import record
-    from registry.auth.schemas import TokenSchema
+    from registry.audit.services import Actor
     from registry.auth.services import create_token
     from registry.errors import ProblemError
 
     with app_context():
         try:
-            token, secret = create_token(db.session, name=name, role=role, created_by="cli")
+            _, secret = create_token(db.session, name=name, role=role, actor=Actor("cli"))
         except ProblemError as error:
             raise click.ClickException(error.detail or "conflict") from error
-        record(db.session, actor="cli", action="create", entity_type="token",
-               entity_id=token.id, before=None, after=TokenSchema().dump(token))
         db.session.commit()
     click.echo(f"token {name!r} ({role}) created; store it now, it is not shown again:", err=True)
     click.echo(secret)
@@ -91,7 +89,7 @@ def demo(if_empty: bool) -> None:
     from registry.demo import load_demo
 
     with app_context():
-        created = load_demo(db.session, only_if_empty=if_empty)
+        created = load_demo(db.session, settings=Settings.from_env(), only_if_empty=if_empty)
         db.session.commit()
     click.echo(f"demo data: {created} processors added")
 
@@ -106,6 +104,7 @@ def check(regime: str | None, output: str, include_drafts: bool) -> None:
     import json
 
     from registry import db
+    from registry.compliance.rules import ERROR
     from registry.compliance.services import find_findings, format_text, report
 
     settings = Settings.from_env()
@@ -117,7 +116,7 @@ def check(regime: str | None, output: str, include_drafts: bool) -> None:
         click.echo(json.dumps(report(findings, regime=regime), default=str, indent=2))
     else:
         click.echo(format_text(findings, regime))
-    raise SystemExit(1 if any(f.severity == "error" for f in findings) else 0)
+    raise SystemExit(1 if any(finding.severity == ERROR for finding in findings) else 0)
 
 
 @main.command("publish")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlencode
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
@@ -56,18 +57,18 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = env.get(f.name)
+        for setting in fields(cls):
+            raw = env.get(setting.name)
             if raw is None or raw == "":
                 continue
-            if f.type == "int":
-                values[f.name] = int(raw)
-            elif f.type == "float":
-                values[f.name] = float(raw)
-            elif f.type == "bool":
-                values[f.name] = _bool(raw)
+            if setting.type == "int":
+                values[setting.name] = int(raw)
+            elif setting.type == "float":
+                values[setting.name] = float(raw)
+            elif setting.type == "bool":
+                values[setting.name] = _bool(raw)
             else:
-                values[f.name] = raw
+                values[setting.name] = raw
         settings = cls(**values)
         if settings.DEFAULT_REGIME not in ("EU", "UK", "CH"):
             raise ValueError("DEFAULT_REGIME must be one of EU, UK, CH")
@@ -83,6 +84,12 @@ class Settings:
         if any(delay < 0 for delay in delays):
             raise ValueError("WEBHOOK_RETRY_SCHEDULE must not be negative")
         return delays
+
+    def public_url(self, path: str, **query: str | None) -> str:
+        """An absolute URL on the public side (links in feeds, webhooks and mails);
+        query arguments that are None are left out."""
+        args = {name: value for name, value in query.items() if value is not None}
+        return self.PUBLIC_BASE_URL.rstrip("/") + path + (f"?{urlencode(args)}" if args else "")
 
     def mailbox_dir(self) -> Path:
         return Path(self.MAILBOX_DIR) if self.MAILBOX_DIR else INSTANCE_DIR / "mailbox"

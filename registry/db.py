@@ -1,16 +1,20 @@
-"""Database plumbing: declarative base, engine and the request-scoped session."""
+"""Database plumbing: declarative base, column types, engines, and the current session.
+
+What "current" means (one session per Flask app context) is bound by the app
+factory with `bind_scope`; this module knows nothing of Flask.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
 
@@ -60,10 +64,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def id_column_type() -> String:
-    return String(36)
-
-
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
@@ -83,31 +83,30 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def init_app(app: Flask) -> None:
-    settings = app.config["SETTINGS"]
-    engine = make_engine(settings.DATABASE_URL)
-    app.extensions["registry.engine"] = engine
-    app.extensions["registry.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+class _Scope:
+    """Where the current session and engine come from; the app factory binds it."""
 
-    @app.teardown_appcontext
-    def _close_session(_exc: BaseException | None) -> None:
-        db_session: Session | None = g.pop("db_session", None)
-        if db_session is not None:
-            db_session.close()
+    session: Callable[[], Session] | None = None
+    engine: Callable[[], Engine] | None = None
 
 
-def get_session() -> Session:
-    """The session of the current app context, opened on first use."""
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["registry.sessionmaker"]()
-    return g.db_session
+def bind_scope(*, session: Callable[[], Session], engine: Callable[[], Engine]) -> None:
+    _Scope.session, _Scope.engine = session, engine
+
+
+def _current_session() -> Session:
+    if _Scope.session is None:
+        raise RuntimeError("no session scope is bound: create the app first")
+    return _Scope.session()
 
 
 def get_engine() -> Engine:
-    return current_app.extensions["registry.engine"]
+    if _Scope.engine is None:
+        raise RuntimeError("no session scope is bound: create the app first")
+    return _Scope.engine()
 
 
-session: Session = LocalProxy(get_session)  # type: ignore[assignment]
+session: Session = LocalProxy(_current_session)  # type: ignore[assignment]
 
 
 def alembic_config(url: str):
@@ -126,11 +125,9 @@ def upgrade_database(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def page_of(query, pagination_parameters) -> list:
+def page_of(db_session: Session, query, pagination_parameters) -> list:
     """One page of `query` for flask-smorest's paginate(); sets the total it reports."""
-    from sqlalchemy import func, select
-
-    pagination_parameters.item_count = session.scalar(
+    pagination_parameters.item_count = db_session.scalar(
         select(func.count()).select_from(query.order_by(None).subquery()))
-    return list(session.scalars(query.offset(pagination_parameters.first_item)
-                                .limit(pagination_parameters.page_size)))
+    return list(db_session.scalars(query.offset(pagination_parameters.first_item)
+                                   .limit(pagination_parameters.page_size)))

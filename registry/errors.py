@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
+from typing import TypeVar
 
 import marshmallow as ma
 from flask import Flask, Response, json, request
@@ -130,6 +131,16 @@ class ProblemError(Exception):
         self.detail = detail
         self.errors = errors
         self.headers = headers
+
+
+Found = TypeVar("Found")
+
+
+def found(value: Found | None, detail: str) -> Found:
+    """`value`, or a 404 that says what was not found."""
+    if value is None:
+        raise ProblemError(404, detail)
+    return value
 
 
 def field_error(field: str, message: str) -> ProblemError:

@@ -15,9 +15,8 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import URL
 
-from registry import create_app
+from registry import create_app, load_models
 from registry.db import Base, upgrade_database
-from registry.models import load_all
 
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -108,7 +107,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
 
 
 def _empty_tables(app) -> None:
-    load_all()
+    load_models()
     engine = app.extensions["registry.engine"]
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
@@ -175,10 +174,10 @@ class TokenClient:
 
 def issue_token(app, role: str, name: str | None = None) -> str:
     from registry import db
-    from registry.auth.services import create_token
+    from tests.factories import add_token
 
     with app.app_context():
-        _, secret = create_token(db.session, name=name or f"test-{role}", role=role)
+        secret = add_token(db.session, name=name or f"test-{role}", role=role)
         db.session.commit()
     return secret
 

@@ -61,3 +61,16 @@ def create_processor(client, **overrides: Any):
     response = client.post("/v1/processors", json=processor_payload(**overrides))
     assert response.status_code == 201, response.get_json()
     return response
+
+
+def add_token(session, *, name: str, role: str) -> str:
+    """A token row for a test's client, outside the audited /v1 write path; its secret."""
+    import secrets
+
+    from registry.auth.models import Token
+    from registry.auth.services import TOKEN_PREFIX, hash_secret
+
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(Token(name=name, role=role, secret_hash=hash_secret(secret), prefix=secret[:10]))
+    session.flush()
+    return secret

@@ -20,7 +20,7 @@ def _entries() -> list[dict]:
 
 def _load(app, **kwargs) -> int:
     with app.app_context():
-        created = load_demo(db.session, **kwargs)
+        created = load_demo(db.session, settings=app.config["SETTINGS"], **kwargs)
         db.session.commit()
     return created
 

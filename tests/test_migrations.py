@@ -6,12 +6,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from registry import load_models
 from registry.db import Base, upgrade_database
-from registry.models import load_all
 
 
 def test_models_and_migrations_agree(database_url):
-    load_all()
+    load_models()
     engine = create_engine(database_url)
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -26,5 +26,5 @@ def test_schema_is_built_by_migrations_only(tmp_path):
     engine = create_engine(url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
-    load_all()
+    load_models()
     assert set(Base.metadata.tables) | {"alembic_version"} == tables

@@ -5,8 +5,8 @@ from __future__ import annotations
 from marshmallow import fields
 
 from registry.adequacy.dataset import REGIMES, STATUSES
-from registry.extensions import QuerySchema, StrictSchema, one_of
 from registry.i18n import LANGUAGES
+from registry.schemas import QuerySchema, StrictSchema, one_of
 
 
 def regime_field(**kwargs) -> fields.String:

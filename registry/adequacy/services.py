@@ -6,20 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import current_app, g
-
 from registry.adequacy.countries import localised_country_name, normalise_country
 from registry.adequacy.dataset import EEA, NOT_ADEQUATE, load_regime, normalise_regime
 from registry.adequacy.lookup import AdequacyResult, adequacy, all_statuses, today_utc
-
-
-def default_regime() -> str:
-    return current_app.config["SETTINGS"].DEFAULT_REGIME
-
-
-def current_regime() -> str:
-    """The regime of this request (`?regime=`), else the configured default."""
-    return g.get("regime") or default_regime()
 
 
 def status_row(result: AdequacyResult, lang: str) -> dict[str, Any]:
@@ -119,9 +108,9 @@ def country_detail(code: str, regime: str, on: date | None, lang: str) -> dict[s
     }
 
 
-def location_adequacy(location: Any) -> dict[str, Any]:
-    """Computed adequacy of a location's country, for the request's regime, today."""
-    result = adequacy(location.country, current_regime())
+def location_adequacy(country: str, regime: str, on: date) -> dict[str, Any]:
+    """Computed adequacy of a location in `country`, under `regime`, on `on`."""
+    result = adequacy(country, regime, on)
     return {
         "regime": result.regime,
         "status": result.status,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 
 from registry.adequacy.countries import UnknownCountryError
@@ -12,17 +13,18 @@ from registry.adequacy.schemas import (
     CountryDetailSchema,
     CountryQuerySchema,
 )
-from registry.adequacy.services import country_detail, country_list, default_regime
+from registry.adequacy.services import country_detail, country_list
 from registry.errors import ProblemError
 from registry.extensions import Blueprint
 
+
+def _regime(args: dict) -> str:
+    return args.get("regime") or current_app.config["SETTINGS"].DEFAULT_REGIME
+
+
 blp = Blueprint(
-    "countries",
-    __name__,
-    url_prefix="/v1/countries",
-    description="Adequacy of every country under the EU, UK and Swiss regimes, on any date.",
-    write_role="admin",
-)
+    "countries", __name__, url_prefix="/v1/countries", write_role="admin",
+    description="Adequacy of every country under the EU, UK and Swiss regimes, on any date.")
 
 
 @blp.route("")
@@ -36,7 +38,7 @@ class Countries(MethodView):
         Every ISO 3166-1 country (and documented international organisations),
         with the status under `regime` on `as_of`, names in `lang`.
         """
-        return country_list(args.get("regime") or default_regime(), args.get("as_of"),
+        return country_list(_regime(args), args.get("as_of"),
                             args["lang"], args.get("status"))
 
 
@@ -52,7 +54,6 @@ class Country(MethodView):
         gaps between them (not adequate), and EEA membership.
         """
         try:
-            return country_detail(code, args.get("regime") or default_regime(),
-                                  args.get("as_of"), args["lang"])
+            return country_detail(code, _regime(args), args.get("as_of"), args["lang"])
         except UnknownCountryError as error:
             raise ProblemError(404, f"No country with code {code!r}.") from error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from registry.extensions import QuerySchema, StrictSchema, one_of
+from registry.schemas import QuerySchema, StrictSchema, one_of
 
 ENTITY_TYPES = ("processor", "location", "dpa", "token", "change", "subscription")
 

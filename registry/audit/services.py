@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context, request
 from sqlalchemy.orm import Session
 
 from registry.audit.models import AuditEntry
 
 
-def current_request_id() -> str:
-    if has_request_context():
-        return request.environ.get("registry.request_id", "")
-    return "cli"
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a write, and in which request (or command): every audit entry names both."""
+
+    name: str
+    request_id: str = "cli"
 
 
 def record(
     session: Session,
     *,
-    actor: str,
+    actor: Actor,
     action: str,
     entity_type: str,
     entity_id: str,
@@ -28,8 +30,8 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry; it commits with the change it describes."""
     entry = AuditEntry(
-        actor=actor,
-        request_id=current_request_id(),
+        actor=actor.name,
+        request_id=actor.request_id,
         action=action,
         entity_type=entity_type,
         entity_id=entity_id,

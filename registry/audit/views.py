@@ -12,13 +12,8 @@ from registry.audit.schemas import AuditEntrySchema, AuditQuerySchema
 from registry.extensions import Blueprint
 
 blp = Blueprint(
-    "audit",
-    __name__,
-    url_prefix="/v1/audit",
-    description="Every write: who, when, which request, before and after (admins only).",
-    read_role="admin",
-    write_role="admin",
-)
+    "audit", __name__, url_prefix="/v1/audit", read_role="admin", write_role="admin",
+    description="Every write: who, when, which request, before and after (admins only).")
 
 
 @blp.route("")
@@ -35,4 +30,4 @@ class Audit(MethodView):
         query = select(AuditEntry)
         for name, value in filters.items():
             query = query.where(getattr(AuditEntry, name) == value)
-        return db.page_of(query.order_by(AuditEntry.id.desc()), pagination_parameters)
+        return db.page_of(db.session, query.order_by(AuditEntry.id.desc()), pagination_parameters)

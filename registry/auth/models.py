@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base, UTCDateTime, new_id, utcnow
 
-ROLES = ("reader", "editor", "admin")
-
 
 class Token(Base):
     __tablename__ = "tokens"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from registry.auth.models import ROLES
-from registry.extensions import StrictSchema, WholeRegexp, one_of
+from registry.auth.vocabularies import ROLES
+from registry.schemas import StrictSchema, WholeRegexp, one_of
 
 
 class TokenSchema(StrictSchema):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 
-from flask import g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import db
-from registry.auth.models import ROLES, Token
-from registry.db import utcnow
+from registry.audit.services import Actor, record
+from registry.auth.models import Token
+from registry.auth.schemas import TokenSchema
+from registry.auth.vocabularies import ROLES
 from registry.errors import ProblemError
 
 TOKEN_PREFIX = "rgt_"
@@ -23,9 +24,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(
-    session: Session, *, name: str, role: str, created_by: str | None = None
-) -> tuple[Token, str]:
+def create_token(session: Session, *, name: str, role: str, actor: Actor) -> tuple[Token, str]:
     """Create a token and return it with its secret, which is never stored."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -34,16 +33,21 @@ def create_token(
                            errors={"name": ["A token with this name already exists."]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = Token(name=name, role=role, secret_hash=hash_secret(secret),
-                  prefix=secret[:10], created_by=created_by)
+                  prefix=secret[:10], created_by=actor.name)
     session.add(token)
     session.flush()
+    record(session, actor=actor, action="create", entity_type="token",
+           entity_id=token.id, before=None, after=TokenSchema().dump(token))
     return token, secret
 
 
-def revoke_token(session: Session, token: Token) -> Token:
+def revoke_token(session: Session, token: Token, *, actor: Actor, now: datetime) -> Token:
+    before = TokenSchema().dump(token)
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at = now
         session.flush()
+    record(session, actor=actor, action="revoke", entity_type="token", entity_id=token.id,
+           before=before, after=TokenSchema().dump(token))
     return token
 
 
@@ -59,32 +63,3 @@ def find_active_token(session: Session, secret: str) -> Token | None:
 
 def role_allows(role: str, needed: str) -> bool:
     return ROLES.index(role) >= ROLES.index(needed)
-
-
-def _unauthorised(detail: str, error: str | None = None) -> ProblemError:
-    challenge = 'Bearer realm="registry"' + (f', error="{error}"' if error else "")
-    return ProblemError(401, detail, headers={"WWW-Authenticate": challenge})
-
-
-def current_token() -> Token | None:
-    return g.get("token")
-
-
-def current_actor() -> str:
-    token = current_token()
-    return token.name if token is not None else "system"
-
-
-def require_role(needed: str) -> Token:
-    """Authenticate the request's bearer token and check its role."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise _unauthorised("A bearer token is required: send 'Authorization: Bearer <token>'.")
-    token = find_active_token(db.session, secret.strip())
-    if token is None:
-        raise _unauthorised("The bearer token is invalid or has been revoked.", "invalid_token")
-    if not role_allows(token.role, needed):
-        raise ProblemError(403, f"This operation needs the {needed} role; your token is {token.role}.")
-    g.token = token
-    return token

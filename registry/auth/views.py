@@ -1,34 +1,63 @@
-"""/v1/tokens: admins issue, list and revoke bearer tokens."""
+"""/v1/tokens (admins issue, list and revoke bearer tokens), and the bearer token of a request."""
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import g, request, url_for
 from flask.views import MethodView
 from sqlalchemy import select
 
 from registry import db
-from registry.audit.services import record
+from registry.audit.services import Actor
 from registry.auth import services
 from registry.auth.models import Token
 from registry.auth.schemas import NewTokenSchema, TokenSchema
-from registry.errors import ProblemError
+from registry.db import utcnow
+from registry.errors import ProblemError, found
 from registry.extensions import Blueprint
 
 blp = Blueprint(
-    "tokens",
-    __name__,
-    url_prefix="/v1/tokens",
-    description="Bearer tokens (admins only). Secrets are stored hashed and shown once.",
-    read_role="admin",
-    write_role="admin",
-)
+    "tokens", __name__, url_prefix="/v1/tokens", read_role="admin", write_role="admin",
+    description="Bearer tokens (admins only). Secrets are stored hashed and shown once.")
+
+
+# -- the request's token -------------------------------------------------------------
+
+
+def _unauthorised(detail: str, error: str | None = None) -> ProblemError:
+    challenge = 'Bearer realm="registry"' + (f', error="{error}"' if error else "")
+    return ProblemError(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+def require_role(needed: str) -> Token:
+    """Authenticate the request's bearer token and check its role (the API's role check)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise _unauthorised("A bearer token is required: send 'Authorization: Bearer <token>'.")
+    token = services.find_active_token(db.session, secret.strip())
+    if token is None:
+        raise _unauthorised("The bearer token is invalid or has been revoked.", "invalid_token")
+    if not services.role_allows(token.role, needed):
+        raise ProblemError(403, f"This operation needs the {needed} role; your token is {token.role}.")
+    g.token = token
+    return token
+
+
+def request_id() -> str:
+    return request.environ.get("registry.request_id", "")
+
+
+def current_actor() -> Actor:
+    """Who this request acts as: the name of its token, and the request id."""
+    token: Token | None = g.get("token")
+    return Actor(token.name if token is not None else "system", request_id())
+
+
+# -- routes ----------------------------------------------------------------------------
 
 
 def _get(token_id: str) -> Token:
-    token = db.session.get(Token, token_id)
-    if token is None:
-        raise ProblemError(404, f"No token with id {token_id!r}.")
-    return token
+    return found(db.session.get(Token, token_id), f"No token with id {token_id!r}.")
 
 
 @blp.route("")
@@ -51,12 +80,8 @@ class Tokens(MethodView):
 
         The response carries the secret in `token`; it cannot be shown again.
         """
-        actor = services.current_actor()
-        token, secret = services.create_token(
-            db.session, name=data["name"], role=data["role"], created_by=actor
-        )
-        record(db.session, actor=actor, action="create", entity_type="token",
-               entity_id=token.id, before=None, after=TokenSchema().dump(token))
+        token, secret = services.create_token(db.session, name=data["name"], role=data["role"],
+                                              actor=current_actor())
         db.session.commit()
         # The ETag is the token's own (as GET returns it), so it can be used to revoke it.
         blp.set_etag(token, TokenSchema)
@@ -81,9 +106,5 @@ class TokenItem(MethodView):
         """
         token = _get(token_id)
         blp.check_etag(token, TokenSchema)
-        before = TokenSchema().dump(token)
-        services.revoke_token(db.session, token)
-        record(db.session, actor=services.current_actor(), action="revoke",
-               entity_type="token", entity_id=token.id, before=before,
-               after=TokenSchema().dump(token))
+        services.revoke_token(db.session, token, actor=current_actor(), now=utcnow())
         db.session.commit()

@@ -9,23 +9,18 @@ import pycountry
 from marshmallow import fields, validate, validates, validates_schema
 
 from registry.adequacy.schemas import LocationAdequacySchema
-from registry.adequacy.services import location_adequacy
-from registry.catalogue import vocabularies as v
-from registry.extensions import (
-    Computed,
+from registry.catalogue import vocabularies
+from registry.catalogue.vocabularies import ProcessorStatus
+from registry.schemas import (
+    SERVICE_TAG,
     CountryCode,
     HttpUrl,
     QuerySchema,
     StrictSchema,
-    WholeRegexp,
     one_of,
     patch_schema,
 )
 
-TAG = WholeRegexp(
-    r"^[a-z0-9][a-z0-9_-]{0,63}$",
-    error="Use lower-case letters, digits, '-' or '_' (at most 64 characters).",
-)
 SHA256 = re.compile(r"[0-9a-f]{64}")
 LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 
@@ -43,33 +38,34 @@ class TiaSchema(StrictSchema):
     """Transfer impact assessment."""
 
     assessed_on = fields.Date(required=True)
-    outcome = fields.String(required=True, validate=one_of(v.TIA_OUTCOMES))
+    outcome = fields.String(required=True, validate=one_of(vocabularies.TIA_OUTCOMES))
     document_url = HttpUrl(allow_none=True)
 
 
 class SafeguardSchema(StrictSchema):
     """A transfer safeguard; which fields apply depends on `type`."""
 
-    type = fields.String(required=True, validate=one_of(v.SAFEGUARD_TYPES))
+    type = fields.String(required=True, validate=one_of(vocabularies.SAFEGUARD_TYPES))
     # strict: a non-strict Integer would silently truncate 3.5 to module 3.
     module = fields.Integer(
-        strict=True, validate=one_of(v.SCC_MODULES),
+        strict=True, validate=one_of(vocabularies.SCC_MODULES),
         metadata={"description": "SCC module 1-4 (scc)"},
     )
     version = fields.String(
-        validate=one_of(v.SCC_VERSIONS),
-        metadata={"description": f"SCC set (scc); {v.CURRENT_SCC_VERSION} is the current one"},
+        validate=one_of(vocabularies.SCC_VERSIONS),
+        metadata={"description": (f"SCC set (scc); {vocabularies.CURRENT_SCC_VERSION} is "
+                                  "the current one")},
     )
     certification_ref = _text(200, metadata={"description": "DPF list entry (dpf)"})
     certified_on = fields.Date(metadata={"description": "DPF certification date (dpf)"})
     frameworks = fields.List(
-        fields.String(validate=one_of(v.DPF_FRAMEWORKS)),
+        fields.String(validate=one_of(vocabularies.DPF_FRAMEWORKS)),
         metadata={"description": "DPF parts certified (dpf); default eu_us"},
     )
     approval_ref = _text(200, metadata={"description": "BCR approval or SA authorisation"})
     reference = _text(500, metadata={"description": "Reference of the instrument"})
     article = fields.String(
-        validate=one_of(v.DEROGATION_ARTICLES),
+        validate=one_of(vocabularies.DEROGATION_ARTICLES),
         metadata={"description": "Art. 49 derogation relied on (derogation)"},
     )
     signed_on = fields.Date()
@@ -82,11 +78,11 @@ class SafeguardSchema(StrictSchema):
     @validates_schema
     def _fields_fit_type(self, data, **kwargs):
         kind = data.get("type")
-        if kind not in v.SAFEGUARD_FIELDS:
+        if kind not in vocabularies.SAFEGUARD_FIELDS:
             return
-        allowed, required = v.SAFEGUARD_FIELDS[kind]
+        allowed, required = vocabularies.SAFEGUARD_FIELDS[kind]
         problems: dict[str, list[str]] = {}
-        for name in v.SAFEGUARD_DETAIL_FIELDS:
+        for name in vocabularies.SAFEGUARD_DETAIL_FIELDS:
             if name in data and name not in allowed:
                 problems[name] = [f"Does not apply to a {kind} safeguard."]
         for name in required:
@@ -94,7 +90,7 @@ class SafeguardSchema(StrictSchema):
                 problems[name] = [f"Required for a {kind} safeguard."]
         if kind == "scc" and data.get("module") and data.get("version") not in (
             None,
-            v.CURRENT_SCC_VERSION,
+            vocabularies.CURRENT_SCC_VERSION,
         ):
             problems["module"] = ["Modules exist only in the 2021/914 clauses."]
         if problems:
@@ -106,7 +102,7 @@ class LocationFieldsSchema(StrictSchema):
 
     id = fields.String(dump_only=True)
     country = CountryCode(required=True)
-    role = fields.String(required=True, validate=one_of(v.LOCATION_ROLES))
+    role = fields.String(required=True, validate=one_of(vocabularies.LOCATION_ROLES))
     region = _text(100, allow_none=True)
     safeguards = fields.List(fields.Nested(SafeguardSchema), load_default=list)
     tia = fields.Nested(TiaSchema, allow_none=True)
@@ -115,7 +111,8 @@ class LocationFieldsSchema(StrictSchema):
         "The recipient is within the scope of a conditional adequacy decision that has no "
         "safeguard of its own to record it (e.g. a PIPEDA-covered organisation in Canada, "
         "a private-sector business under the APPI in Japan)")})
-    adequacy = Computed(LocationAdequacySchema, location_adequacy)
+    # Computed for a response (catalogue.services.with_adequacy), never stored.
+    adequacy = fields.Nested(LocationAdequacySchema, dump_only=True)
 
 
 class LocationSchema(LocationFieldsSchema):
@@ -202,12 +199,14 @@ class ProcessorSchema(StrictSchema):
         validate=_purpose_languages,
         metadata={"description": "Purpose per ISO 639-1 language; 'en' is required"},
     )
-    services = fields.List(fields.String(validate=TAG), load_default=list)
+    services = fields.List(fields.String(validate=SERVICE_TAG), load_default=list)
     data_categories = fields.List(
-        fields.String(validate=one_of(v.DATA_CATEGORIES)), load_default=list
+        fields.String(validate=one_of(vocabularies.DATA_CATEGORIES)), load_default=list
     )
-    data_subjects = fields.List(fields.String(validate=one_of(v.DATA_SUBJECTS)), load_default=list)
-    status = fields.String(load_default="active", validate=one_of(v.STATUSES))
+    data_subjects = fields.List(fields.String(validate=one_of(vocabularies.DATA_SUBJECTS)),
+                                load_default=list)
+    status = fields.String(load_default=ProcessorStatus.ACTIVE,
+                           validate=one_of(vocabularies.STATUSES))
     notes = fields.String(allow_none=True, validate=validate.Length(max=10000),
                           metadata={"description": "Internal notes, never public"})
     locations = fields.List(fields.Nested(LocationFieldsSchema), load_default=list)
@@ -253,9 +252,16 @@ DpaPatchSchema = patch_schema(DpaSchema, "DpaPatchSchema")
 class ProcessorQuerySchema(QuerySchema):
     PASSTHROUGH_ARGS = (*QuerySchema.PASSTHROUGH_ARGS, "regime")
 
-    status = fields.String(validate=one_of(v.STATUSES))
+    status = fields.String(validate=one_of(vocabularies.STATUSES))
     country = CountryCode(metadata={"description": "Establishment or location country"})
-    safeguard = fields.String(validate=one_of(v.SAFEGUARD_TYPES))
-    service = fields.String(validate=TAG)
+    safeguard = fields.String(validate=one_of(vocabularies.SAFEGUARD_TYPES))
+    service = fields.String(validate=SERVICE_TAG)
     q = fields.String(validate=validate.Length(min=1, max=200),
                       metadata={"description": "Free text in name, legal name, company number"})
+
+
+# The stored state of each entity, without computed fields: what the audit log keeps
+# and ETags hash, so neither changes with ?regime= or with the date.
+PROCESSOR_RECORD = ProcessorSchema(exclude=("locations.adequacy",))
+LOCATION_RECORD = LocationFieldsSchema(exclude=("adequacy",))
+DPA_RECORD = DpaSchema()

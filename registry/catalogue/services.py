@@ -1,6 +1,8 @@
-"""Catalogue services: validate references, apply changes, record the audit trail.
+"""Catalogue services: each write reads top to bottom as its story.
 
-Every function takes the caller's Session, flushes and never commits.
+validate -> change the catalogue -> announce (changes) -> enqueue notices (notify)
+-> audit. Every function takes the caller's Session, flushes and never commits;
+settings, actor and the time come in as arguments.
 """
 
 from __future__ import annotations
@@ -8,18 +10,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from registry.audit.services import record
-from registry.catalogue import vocabularies as v
+from registry.adequacy.services import location_adequacy
+from registry.audit.services import Actor, record
 from registry.catalogue.models import Dpa, Location, Processor, Safeguard
-from registry.catalogue.schemas import DpaSchema, LocationFieldsSchema, ProcessorSchema
-from registry.changes.facts import Facts, public_facts
-from registry.changes.services import Announcement, announce
-from registry.db import new_id, utcnow
-from registry.errors import ProblemError, field_error
+from registry.catalogue.schemas import DPA_RECORD, LOCATION_RECORD, PROCESSOR_RECORD
+from registry.catalogue.vocabularies import (
+    ART28_ELEMENTS,
+    SAFEGUARD_DETAIL_FIELDS,
+    STATUS_TRANSITIONS,
+    ProcessorStatus,
+)
+from registry.changes import facts
+from registry.changes import services as changes
+from registry.changes.models import ChangeEvent
+from registry.changes.schemas import ChangeEventSchema
+from registry.changes.services import Announcement, Subject
+from registry.changes.vocabularies import LISTING_TYPES, EventType
+from registry.config import Settings
+from registry.db import new_id
+from registry.errors import ProblemError, field_error, found
+from registry.notify.services import enqueue_event
 
 PROCESSOR_FIELDS = (
     "name",
@@ -40,9 +53,24 @@ PROCESSOR_FIELDS = (
 
 
 def snapshot(obj: Processor | Location | Dpa) -> dict[str, Any]:
-    """The JSON form of an entity, as the audit log keeps it."""
-    schema = {Processor: ProcessorSchema, Location: LocationFieldsSchema, Dpa: DpaSchema}[type(obj)]
-    return schema().dump(obj)
+    """The stored state of an entity, as the audit log keeps it and ETags hash it
+    (computed fields such as adequacy are not part of it)."""
+    schema = {Processor: PROCESSOR_RECORD, Location: LOCATION_RECORD, Dpa: DPA_RECORD}[type(obj)]
+    return schema.dump(obj)
+
+
+def public_facts(processor: Processor) -> facts.Facts:
+    """What the public list may say about a processor; nothing for a draft."""
+    if processor.status == ProcessorStatus.DRAFT:
+        return {}
+    return facts.public_facts(processor, listed=processor.status == ProcessorStatus.ACTIVE)
+
+
+def with_adequacy(locations: list[Location], *, regime: str, on) -> list[Location]:
+    """Attach each location's computed adequacy (under `regime`, on `on`) for a response."""
+    for location in locations:
+        location.adequacy = location_adequacy(location.country, regime, on)
+    return locations
 
 
 # -- queries -----------------------------------------------------------------
@@ -81,10 +109,7 @@ def processor_query(filters: dict[str, Any]) -> Select[tuple[Processor]]:
 
 
 def get_processor(session: Session, processor_id: str) -> Processor:
-    processor = session.get(Processor, processor_id)
-    if processor is None:
-        raise ProblemError(404, f"No processor with id {processor_id!r}.")
-    return processor
+    return found(session.get(Processor, processor_id), f"No processor with id {processor_id!r}.")
 
 
 def get_location(session: Session, processor: Processor, location_id: str) -> Location:
@@ -129,7 +154,7 @@ def check_parent(session: Session, processor_id: str | None, parent_id: str | No
 
 
 def check_status_move(before: str, after: str) -> None:
-    if after not in v.STATUS_TRANSITIONS[before]:
+    if after not in STATUS_TRANSITIONS[before]:
         raise field_error("status", f"A {before} processor cannot become {after}.")
 
 
@@ -137,7 +162,7 @@ def check_status_move(before: str, after: str) -> None:
 
 
 def _safeguard(data: dict[str, Any], position: int) -> Safeguard:
-    fields = {k: data.get(k) for k in v.SAFEGUARD_DETAIL_FIELDS}
+    fields = {k: data.get(k) for k in SAFEGUARD_DETAIL_FIELDS}
     if data["type"] == "dpf" and not fields["frameworks"]:
         fields["frameworks"] = ["eu_us"]
     return Safeguard(type=data["type"], position=position, **fields)
@@ -162,7 +187,7 @@ def _apply_dpa(dpa: Dpa, data: dict[str, Any]) -> None:
         if name in data:
             setattr(dpa, name, data[name])
     if dpa.art28 is not None:
-        dpa.art28 = {k: bool(dpa.art28.get(k, False)) for k in v.ART28_ELEMENTS}
+        dpa.art28 = {k: bool(dpa.art28.get(k, False)) for k in ART28_ELEMENTS}
 
 
 def _apply_processor(processor: Processor, data: dict[str, Any]) -> None:
@@ -175,53 +200,88 @@ def _apply_processor(processor: Processor, data: dict[str, Any]) -> None:
         processor.contact_email = contact.get("email")
 
 
-def _touch(processor: Processor) -> None:
-    """Bump the aggregate's version: any change below it conflicts with a stale writer."""
-    processor.updated_at = utcnow()
+def _touch(session: Session, processor: Processor, now: datetime) -> None:
+    """Bump the aggregate's version (any change below it conflicts with a stale writer)
+    and flush, so that what is announced is what is stored."""
+    processor.updated_at = now
+    session.flush()
 
 
-def _publish(session: Session, processor: Processor, before: Facts,
-             announcement: Announcement, now: datetime | None = None) -> None:
-    """Announce whatever this write changed in the processor's public facts."""
-    settings = current_app.config["SETTINGS"]
-    announce(session, processor, before, announcement,
-             notice_days=settings.NOTICE_PERIOD_DAYS, now=now)
+def _retire_replaced(session: Session, processor: Processor, before: facts.Facts,
+                     announcement: Announcement) -> Processor | None:
+    """Retire the active processor this addition replaces (`replaces_id`) and return it;
+    None when this write is no addition or names none."""
+    if not announcement.replaces_id or not facts.lists(before, public_facts(processor)):
+        return None
+    replaced = session.get(Processor, announcement.replaces_id)
+    if replaced is None or replaced.id == processor.id:
+        raise field_error("replaces_id",
+                          f"No other processor with id {announcement.replaces_id!r}.")
+    if replaced.status != ProcessorStatus.ACTIVE:
+        raise field_error("replaces_id", f"{replaced.name} is {replaced.status}, not active.")
+    replaced.status = ProcessorStatus.RETIRED
+    return replaced
+
+
+def _announce(session: Session, processor: Processor, before: facts.Facts,
+              announcement: Announcement, *, settings: Settings, now: datetime,
+              replaced: Processor | None = None) -> list[ChangeEvent]:
+    """The change events of this write; the processor keeps when its listing changes."""
+    events = changes.announce(
+        session, Subject(processor.id, processor.name), before, public_facts(processor),
+        announcement, notice_days=settings.NOTICE_PERIOD_DAYS, now=now,
+        replaced=Subject(replaced.id, replaced.name) if replaced else None)
+    for event in events:
+        if event.type in LISTING_TYPES:
+            processor.effective_at = event.effective_at
+            processor.notice_override_reason = event.notice_override_reason
+    return events
+
+
+def _enqueue(session: Session, events: list[ChangeEvent], processor: Processor,
+             before: facts.Facts, now: datetime) -> None:
+    """Notices of these events, to whoever the processor's facts (after the write, or
+    before it when it left the list) concern."""
+    scope = public_facts(processor) or before
+    for event in events:
+        enqueue_event(session, event, scope, now=now)
 
 
 # -- processor ----------------------------------------------------------------
 
 
-def create_processor(session: Session, data: dict[str, Any], *, actor: str,
-                     now: datetime | None = None) -> Processor:
+def create_processor(session: Session, data: dict[str, Any], *, actor: Actor,
+                     settings: Settings, now: datetime) -> Processor:
     """Create a processor; an active one is announced (with notice) on the public list.
 
-    ``now`` lets the demo loader record a past announcement; the API never passes it.
+    The demo loader passes a past `now` to record a past announcement.
     """
     announcement = Announcement.pop_from(data)
     check_parent(session, None, data.get("parent_id"))
     # Ids up front: the public facts name locations by id before anything is flushed.
-    processor = Processor(id=new_id())
+    processor = Processor(id=new_id(), created_at=now, updated_at=now)
     _apply_processor(processor, data)
     for position, location_data in enumerate(data.get("locations", [])):
         location = Location(id=new_id(), position=position)
         _apply_location(location, location_data)
         processor.locations.append(location)
     for dpa_data in data.get("dpas", []):
-        dpa = Dpa()
+        dpa = Dpa(created_at=now)
         _apply_dpa(dpa, {"art28": {}, **dpa_data})
         processor.dpas.append(dpa)
+    replaced = _retire_replaced(session, processor, {}, announcement)
     session.add(processor)
-    _publish(session, processor, {}, announcement, now)
+    events = _announce(session, processor, {}, announcement, settings=settings, now=now,
+                       replaced=replaced)
+    _enqueue(session, events, processor, {}, now)
     session.flush()
     record(session, actor=actor, action="create", entity_type="processor",
            entity_id=processor.id, before=None, after=snapshot(processor))
     return processor
 
 
-def update_processor(
-    session: Session, processor: Processor, data: dict[str, Any], *, actor: str,
-    now: datetime | None = None,
-) -> Processor:
+def update_processor(session: Session, processor: Processor, data: dict[str, Any], *,
+                     actor: Actor, settings: Settings, now: datetime) -> Processor:
     announcement = Announcement.pop_from(data)
     before, before_facts = snapshot(processor), public_facts(processor)
     if "parent_id" in data:
@@ -229,17 +289,19 @@ def update_processor(
     if "status" in data:
         check_status_move(processor.status, data["status"])
     _apply_processor(processor, data)
-    _touch(processor)
-    session.flush()
-    _publish(session, processor, before_facts, announcement, now)
+    replaced = _retire_replaced(session, processor, before_facts, announcement)
+    _touch(session, processor, now)
+    events = _announce(session, processor, before_facts, announcement, settings=settings,
+                       now=now, replaced=replaced)
+    _enqueue(session, events, processor, before_facts, now)
     record(session, actor=actor, action="update", entity_type="processor",
            entity_id=processor.id, before=before, after=snapshot(processor))
     return processor
 
 
-def delete_processor(session: Session, processor: Processor, *, actor: str) -> None:
+def delete_processor(session: Session, processor: Processor, *, actor: Actor) -> None:
     """Only drafts are deleted; a published processor is retired to keep its history."""
-    if processor.status != "draft":
+    if processor.status != ProcessorStatus.DRAFT:
         raise ProblemError(409, "Only draft processors can be deleted; retire it instead.")
     child = session.scalar(select(Processor.id).where(Processor.parent_id == processor.id))
     if child is not None:
@@ -254,68 +316,69 @@ def delete_processor(session: Session, processor: Processor, *, actor: str) -> N
 # -- nested: locations and DPAs ----------------------------------------------
 
 
-def add_location(
-    session: Session, processor: Processor, data: dict[str, Any], *, actor: str,
-    now: datetime | None = None,
-) -> Location:
+def add_location(session: Session, processor: Processor, data: dict[str, Any], *,
+                 actor: Actor, settings: Settings, now: datetime) -> Location:
     announcement = Announcement.pop_from(data)
     before_facts = public_facts(processor)
     position = max((loc.position for loc in processor.locations), default=-1) + 1
     location = Location(id=new_id(), position=position)
     _apply_location(location, data)
     processor.locations.append(location)
-    _touch(processor)
-    session.flush()
-    _publish(session, processor, before_facts, announcement, now)
+    _touch(session, processor, now)
+    events = _announce(session, processor, before_facts, announcement, settings=settings,
+                       now=now)
+    _enqueue(session, events, processor, before_facts, now)
     record(session, actor=actor, action="create", entity_type="location",
            entity_id=location.id, before=None, after=snapshot(location))
     return location
 
 
-def update_location(
-    session: Session, location: Location, data: dict[str, Any], *, actor: str
-) -> Location:
+def update_location(session: Session, location: Location, data: dict[str, Any], *,
+                    actor: Actor, settings: Settings, now: datetime) -> Location:
     announcement = Announcement.pop_from(data)
-    before, before_facts = snapshot(location), public_facts(location.processor)
+    processor = location.processor
+    before, before_facts = snapshot(location), public_facts(processor)
     _apply_location(location, data)
-    _touch(location.processor)
-    session.flush()
-    _publish(session, location.processor, before_facts, announcement)
+    _touch(session, processor, now)
+    events = _announce(session, processor, before_facts, announcement, settings=settings,
+                       now=now)
+    _enqueue(session, events, processor, before_facts, now)
     record(session, actor=actor, action="update", entity_type="location",
            entity_id=location.id, before=before, after=snapshot(location))
     return location
 
 
-def delete_location(session: Session, location: Location, *, actor: str,
-                    now: datetime | None = None) -> None:
+def delete_location(session: Session, location: Location, *, actor: Actor,
+                    settings: Settings, now: datetime) -> None:
     before = snapshot(location)
     processor = location.processor
     before_facts = public_facts(processor)
     processor.locations.remove(location)
-    _touch(processor)
-    session.flush()
-    _publish(session, processor, before_facts, Announcement(), now)
+    _touch(session, processor, now)
+    events = _announce(session, processor, before_facts, Announcement(), settings=settings,
+                       now=now)
+    _enqueue(session, events, processor, before_facts, now)
     record(session, actor=actor, action="delete", entity_type="location",
            entity_id=before["id"], before=before, after=None)
 
 
-def add_dpa(session: Session, processor: Processor, data: dict[str, Any], *, actor: str) -> Dpa:
-    dpa = Dpa()
+def add_dpa(session: Session, processor: Processor, data: dict[str, Any], *, actor: Actor,
+            now: datetime) -> Dpa:
+    dpa = Dpa(created_at=now)
     _apply_dpa(dpa, {"art28": {}, **data})
     processor.dpas.append(dpa)
-    _touch(processor)
-    session.flush()
+    _touch(session, processor, now)
     record(session, actor=actor, action="create", entity_type="dpa",
            entity_id=dpa.id, before=None, after=snapshot(dpa))
     return dpa
 
 
-def update_dpa(session: Session, dpa: Dpa, data: dict[str, Any], *, actor: str) -> Dpa:
+def update_dpa(session: Session, dpa: Dpa, data: dict[str, Any], *, actor: Actor,
+               now: datetime) -> Dpa:
     before = snapshot(dpa)
     _apply_dpa(dpa, data)
     _check_dpa_dates(dpa)
-    _touch(dpa.processor)
-    session.flush()
+    _touch(session, dpa.processor, now)
     record(session, actor=actor, action="update", entity_type="dpa",
            entity_id=dpa.id, before=before, after=snapshot(dpa))
     return dpa
@@ -329,11 +392,43 @@ def _check_dpa_dates(dpa: Dpa) -> None:
             raise field_error(name, "Must not be before signed_on.")
 
 
-def delete_dpa(session: Session, dpa: Dpa, *, actor: str) -> None:
+def delete_dpa(session: Session, dpa: Dpa, *, actor: Actor, now: datetime) -> None:
     before = snapshot(dpa)
     processor = dpa.processor
     processor.dpas.remove(dpa)
-    _touch(processor)
-    session.flush()
+    _touch(session, processor, now)
     record(session, actor=actor, action="delete", entity_type="dpa",
            entity_id=before["id"], before=before, after=None)
+
+
+# -- withdrawing an announced change ----------------------------------------------
+
+
+def _undo(session: Session, processor: Processor, event: ChangeEvent) -> None:
+    """Put the catalogue back as it was before `event`."""
+    if event.type in (EventType.PROCESSOR_ADDED, EventType.PROCESSOR_REPLACED):
+        processor.status = ProcessorStatus.DRAFT
+        if event.replaces_id:
+            get_processor(session, event.replaces_id).status = ProcessorStatus.ACTIVE
+    elif event.type == EventType.PROCESSOR_REMOVED:
+        processor.status = ProcessorStatus.ACTIVE
+    else:  # location.added
+        added = {c["location_id"] for c in event.changes if c["field"] == "locations"}
+        for location in [loc for loc in processor.locations if loc.id in added]:
+            processor.locations.remove(location)
+
+
+def withdraw_change(session: Session, seq: int, *, reason: str | None, actor: Actor,
+                    now: datetime) -> ChangeEvent:
+    """Withdraw an announced change before it takes effect, and undo it in the catalogue."""
+    event = changes.withdrawable(session, seq, now)
+    before = ChangeEventSchema().dump(event)
+    processor = get_processor(session, event.processor_id)
+    told = public_facts(processor)  # before the undo: who was told, hears of it
+    _undo(session, processor, event)
+    _touch(session, processor, now)
+    withdrawal = changes.withdraw(session, event, now=now)
+    enqueue_event(session, withdrawal, told, now=now)
+    record(session, actor=actor, action="withdraw", entity_type="change", entity_id=str(seq),
+           before=before, after={"withdrawn_by": withdrawal.seq, "reason": reason})
+    return withdrawal

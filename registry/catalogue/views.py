@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import g, request, url_for
+from flask import current_app, request, url_for
 from flask.views import MethodView
 
 from registry import db
 from registry.adequacy.dataset import REGIMES
-from registry.auth.services import current_actor
+from registry.adequacy.lookup import today_utc
+from registry.auth.views import current_actor
 from registry.catalogue import services
+from registry.catalogue.models import Dpa as DpaRow
+from registry.catalogue.models import Location as LocationRow
+from registry.catalogue.models import Processor as ProcessorRow
 from registry.catalogue.schemas import (
     DpaPatchSchema,
     DpaSchema,
@@ -19,18 +23,17 @@ from registry.catalogue.schemas import (
     ProcessorQuerySchema,
     ProcessorSchema,
 )
+from registry.config import Settings
+from registry.db import utcnow
 from registry.errors import field_error
 from registry.extensions import Blueprint
 
 blp = Blueprint(
-    "processors",
-    __name__,
-    url_prefix="/v1/processors",
-    description="Processors with their locations, transfer safeguards and DPAs.",
-)
+    "processors", __name__, url_prefix="/v1/processors",
+    description="Processors with their locations, transfer safeguards and DPAs.")
 
-# Every route takes ?regime= for the adequacy it computes on locations; ETags depend
-# on it, so a PATCH sends the regime it read with.
+# Every route takes ?regime= for the adequacy it computes on locations. ETags come
+# from the stored state, so they are the same under every regime and on every day.
 REGIME_PARAMETER = {
     "in": "query",
     "name": "regime",
@@ -41,11 +44,46 @@ REGIME_PARAMETER = {
 
 
 @blp.before_request
-def _read_regime() -> None:
+def _check_regime() -> None:
     regime = request.args.get("regime")
     if regime is not None and regime not in REGIMES:
         raise field_error("regime", f"Must be one of: {', '.join(REGIMES)}.")
-    g.regime = regime
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _writer() -> dict:
+    """What every write service is told: who writes, under which settings, when."""
+    return {"actor": current_actor(), "settings": _settings(), "now": utcnow()}
+
+
+def _shown(locations: list) -> list:
+    """Locations with the adequacy of the request's regime, today."""
+    regime = request.args.get("regime") or _settings().DEFAULT_REGIME
+    return services.with_adequacy(locations, regime=regime, on=today_utc())
+
+
+def _presented(processor: ProcessorRow) -> ProcessorRow:
+    _shown(processor.locations)
+    blp.set_etag(services.snapshot(processor))
+    return processor
+
+
+def _presented_location(location: LocationRow) -> LocationRow:
+    _shown([location])
+    blp.set_etag(services.snapshot(location))
+    return location
+
+
+def _presented_dpa(dpa: DpaRow) -> DpaRow:
+    blp.set_etag(services.snapshot(dpa))
+    return dpa
+
+
+def _check(obj) -> None:
+    blp.check_etag(services.snapshot(obj))
 
 
 @blp.route("", parameters=[REGIME_PARAMETER])
@@ -61,7 +99,11 @@ class Processors(MethodView):
         safeguard type, service tag, or free text in the name, legal name
         and company number.
         """
-        return db.page_of(services.processor_query(filters), pagination_parameters)
+        processors = db.page_of(db.session, services.processor_query(filters),
+                                pagination_parameters)
+        for processor in processors:
+            _shown(processor.locations)
+        return processors
 
     @blp.etag
     @blp.arguments(ProcessorSchema)
@@ -73,10 +115,10 @@ class Processors(MethodView):
         Locations (with their safeguards) and DPAs may be given in the same
         request.
         """
-        processor = services.create_processor(db.session, data, actor=current_actor())
+        processor = services.create_processor(db.session, data, **_writer())
         db.session.commit()
         location = url_for("processors.Processor", processor_id=processor.id)
-        return processor, 201, {"Location": location}
+        return _presented(processor), 201, {"Location": location}
 
 
 @blp.route("/<processor_id>", parameters=[REGIME_PARAMETER])
@@ -85,7 +127,7 @@ class Processor(MethodView):
     @blp.response(200, ProcessorSchema)
     def get(self, processor_id):
         """Get a processor"""
-        return services.get_processor(db.session, processor_id)
+        return _presented(services.get_processor(db.session, processor_id))
 
     @blp.etag
     @blp.arguments(ProcessorPatchSchema)
@@ -96,10 +138,10 @@ class Processor(MethodView):
         Send only the fields to change, with the ETag you read in `If-Match`.
         """
         processor = services.get_processor(db.session, processor_id)
-        blp.check_etag(processor, ProcessorSchema)
-        services.update_processor(db.session, processor, data, actor=current_actor())
+        _check(processor)
+        services.update_processor(db.session, processor, data, **_writer())
         db.session.commit()
-        return processor
+        return _presented(processor)
 
     @blp.etag
     @blp.response(204)
@@ -109,7 +151,7 @@ class Processor(MethodView):
         Published processors are retired (status `retired`), not deleted.
         """
         processor = services.get_processor(db.session, processor_id)
-        blp.check_etag(processor, ProcessorSchema)
+        _check(processor)
         services.delete_processor(db.session, processor, actor=current_actor())
         db.session.commit()
 
@@ -120,7 +162,7 @@ class Locations(MethodView):
     @blp.response(200, LocationSchema(many=True))
     def get(self, processor_id):
         """List a processor's locations"""
-        return services.get_processor(db.session, processor_id).locations
+        return _shown(services.get_processor(db.session, processor_id).locations)
 
     @blp.etag
     @blp.arguments(LocationSchema)
@@ -129,10 +171,10 @@ class Locations(MethodView):
     def post(self, data, processor_id):
         """Add a location"""
         processor = services.get_processor(db.session, processor_id)
-        location = services.add_location(db.session, processor, data, actor=current_actor())
+        location = services.add_location(db.session, processor, data, **_writer())
         db.session.commit()
         url = url_for("processors.Location", processor_id=processor_id, location_id=location.id)
-        return location, 201, {"Location": url}
+        return _presented_location(location), 201, {"Location": url}
 
 
 @blp.route("/<processor_id>/locations/<location_id>", parameters=[REGIME_PARAMETER])
@@ -142,7 +184,7 @@ class Location(MethodView):
     def get(self, processor_id, location_id):
         """Get a location"""
         processor = services.get_processor(db.session, processor_id)
-        return services.get_location(db.session, processor, location_id)
+        return _presented_location(services.get_location(db.session, processor, location_id))
 
     @blp.etag
     @blp.arguments(LocationPatchSchema)
@@ -154,10 +196,10 @@ class Location(MethodView):
         """
         processor = services.get_processor(db.session, processor_id)
         location = services.get_location(db.session, processor, location_id)
-        blp.check_etag(location, LocationSchema)
-        services.update_location(db.session, location, data, actor=current_actor())
+        _check(location)
+        services.update_location(db.session, location, data, **_writer())
         db.session.commit()
-        return location
+        return _presented_location(location)
 
     @blp.etag
     @blp.response(204)
@@ -165,8 +207,8 @@ class Location(MethodView):
         """Remove a location"""
         processor = services.get_processor(db.session, processor_id)
         location = services.get_location(db.session, processor, location_id)
-        blp.check_etag(location, LocationSchema)
-        services.delete_location(db.session, location, actor=current_actor())
+        _check(location)
+        services.delete_location(db.session, location, **_writer())
         db.session.commit()
 
 
@@ -185,10 +227,10 @@ class Dpas(MethodView):
     def post(self, data, processor_id):
         """Add a DPA"""
         processor = services.get_processor(db.session, processor_id)
-        dpa = services.add_dpa(db.session, processor, data, actor=current_actor())
+        dpa = services.add_dpa(db.session, processor, data, actor=current_actor(), now=utcnow())
         db.session.commit()
         url = url_for("processors.Dpa", processor_id=processor_id, dpa_id=dpa.id)
-        return dpa, 201, {"Location": url}
+        return _presented_dpa(dpa), 201, {"Location": url}
 
 
 @blp.route("/<processor_id>/dpas/<dpa_id>", parameters=[REGIME_PARAMETER])
@@ -198,7 +240,7 @@ class Dpa(MethodView):
     def get(self, processor_id, dpa_id):
         """Get a DPA"""
         processor = services.get_processor(db.session, processor_id)
-        return services.get_dpa(db.session, processor, dpa_id)
+        return _presented_dpa(services.get_dpa(db.session, processor, dpa_id))
 
     @blp.etag
     @blp.arguments(DpaPatchSchema)
@@ -207,10 +249,10 @@ class Dpa(MethodView):
         """Update a DPA"""
         processor = services.get_processor(db.session, processor_id)
         dpa = services.get_dpa(db.session, processor, dpa_id)
-        blp.check_etag(dpa, DpaSchema)
-        services.update_dpa(db.session, dpa, data, actor=current_actor())
+        _check(dpa)
+        services.update_dpa(db.session, dpa, data, actor=current_actor(), now=utcnow())
         db.session.commit()
-        return dpa
+        return _presented_dpa(dpa)
 
     @blp.etag
     @blp.response(204)
@@ -218,6 +260,6 @@ class Dpa(MethodView):
         """Remove a DPA"""
         processor = services.get_processor(db.session, processor_id)
         dpa = services.get_dpa(db.session, processor, dpa_id)
-        blp.check_etag(dpa, DpaSchema)
-        services.delete_dpa(db.session, dpa, actor=current_actor())
+        _check(dpa)
+        services.delete_dpa(db.session, dpa, actor=current_actor(), now=utcnow())
         db.session.commit()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-STATUSES = ("draft", "active", "retired")
+from enum import StrEnum
+
+
+class ProcessorStatus(StrEnum):
+    DRAFT = "draft"  # never public
+    ACTIVE = "active"  # on the public list (once its addition takes effect)
+    RETIRED = "retired"  # off the list, kept with its history
+
+
+STATUSES = tuple(ProcessorStatus)
 
 # Allowed lifecycle moves; a processor never goes back to draft once published.
 STATUS_TRANSITIONS = {
-    "draft": {"draft", "active", "retired"},
-    "active": {"active", "retired"},
-    "retired": {"retired", "active"},
+    ProcessorStatus.DRAFT: set(ProcessorStatus),
+    ProcessorStatus.ACTIVE: {ProcessorStatus.ACTIVE, ProcessorStatus.RETIRED},
+    ProcessorStatus.RETIRED: {ProcessorStatus.RETIRED, ProcessorStatus.ACTIVE},
 }
 
 DATA_CATEGORIES = (

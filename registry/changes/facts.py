@@ -28,12 +28,14 @@ LOCATION_PREFIX = "locations/"
 Facts = dict[str, Any]
 
 
-def public_facts(processor: Any) -> Facts:
-    """What the public list may say about a processor; nothing for a draft."""
-    if processor.status == "draft":
-        return {}
+def public_facts(processor: Any, *, listed: bool) -> Facts:
+    """What the public list may say about a processor on the list (`listed`) or off it.
+
+    The catalogue says which of its statuses are public; this module only reads
+    the fields named above from the object it is handed.
+    """
     facts: Facts = {name: getattr(processor, name) for name in PUBLIC_FIELDS}
-    facts["listed"] = processor.status == "active"
+    facts["listed"] = listed
     for location in processor.locations:
         safeguard_types = list(dict.fromkeys(s.type for s in location.safeguards))
         facts[LOCATION_PREFIX + location.id] = {
@@ -80,3 +82,8 @@ def locations_of(facts: Facts) -> list[dict[str, Any]]:
 
 def countries_of(facts: Facts) -> set[str]:
     return {location["country"] for location in locations_of(facts)}
+
+
+def lists(before: Facts, after: Facts) -> bool:
+    """Whether going from `before` to `after` puts the processor on the public list."""
+    return not before.get("listed") and bool(after.get("listed"))

@@ -10,8 +10,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from registry.changes import facts as f
+from registry.changes import facts
 from registry.changes.models import ChangeEvent, PublicVersion
+from registry.changes.vocabularies import EventType
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,14 @@ class Upcoming:
 
 
 def versions_at(session: Session, at: datetime, processor_ids=None) -> list[PublicVersion]:
-    """Each processor's version in force at `at`: one index seek per processor."""
-    from registry.catalogue.models import Processor
+    """Each processor's version in force at `at`: one index seek per processor.
 
-    owners = select(Processor.id)
+    Every processor with a public timeline has one open-ended version, so those
+    rows name every processor the list can show.
+    """
+    owners = select(PublicVersion.processor_id.label("id")).where(PublicVersion.valid_to.is_(None))
     if processor_ids is not None:
-        owners = owners.where(Processor.id.in_(processor_ids))
+        owners = owners.where(PublicVersion.processor_id.in_(processor_ids))
     owner = owners.subquery()
     latest = (
         select(PublicVersion.id)
@@ -75,7 +78,7 @@ def upcoming_at(session: Session, at: datetime,
             ChangeEvent.effective_at > ChangeEvent.announced_at,
             ChangeEvent.announced_at <= at,
             ChangeEvent.effective_at > at,
-            ChangeEvent.type != "change.withdrawn",
+            ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
         ).order_by(ChangeEvent.effective_at, ChangeEvent.seq)
     ).all()
     withdrawn_at = _withdrawal_times(session, [e.withdrawn_by for e in events if e.withdrawn_by])
@@ -92,7 +95,7 @@ def upcoming_at(session: Session, at: datetime,
         for target in {c.get("processor_id", event.processor_id) for c in event.changes}:
             state = states.setdefault(target, {})
             before = dict(state)
-            f.apply(state, [c for c in event.changes
+            facts.apply(state, [c for c in event.changes
                             if c.get("processor_id", event.processor_id) == target])
             if target == event.processor_id:
                 upcoming.append(Upcoming(event, dict(state) if state.get("listed") else before))

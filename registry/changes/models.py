@@ -49,6 +49,9 @@ class PublicVersion(Base):
     __tablename__ = "public_versions"
     __table_args__ = (
         Index("ix_public_versions_processor_from", "processor_id", "valid_from"),
+        # Each processor's one open-ended version: where "every processor" starts.
+        Index("ix_public_versions_current", "processor_id",
+              sqlite_where=text("valid_to IS NULL"), postgresql_where=text("valid_to IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from registry.extensions import QuerySchema, StrictSchema, one_of
-
-EVENT_TYPES = (
-    "processor.added",
-    "processor.updated",
-    "processor.removed",
-    "processor.replaced",
-    "location.added",
-    "location.removed",
-    "change.withdrawn",
-)
+from registry.changes.vocabularies import EVENT_TYPES
+from registry.schemas import QuerySchema, StrictSchema, one_of
 
 
 class FieldChangeSchema(StrictSchema):

@@ -1,5 +1,9 @@
 """Announcing changes of public facts with their notice, withdrawing them, and keeping
-the public timeline in step. Every function takes the caller's Session and flushes."""
+the public timeline in step. Every function takes the caller's Session and flushes.
+
+This package is handed public facts as plain data and returns the events it wrote;
+it never changes the catalogue, and it sends nothing.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,23 @@ from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from registry.adequacy.countries import localised_country_name
-from registry.changes import facts as f
+from registry.changes import facts
 from registry.changes.models import ChangeEvent, PublicVersion
-from registry.db import utcnow
-from registry.errors import ProblemError, field_error
+from registry.changes.vocabularies import WITHDRAWABLE, EventType
+from registry.errors import ProblemError, field_error, found
 from registry.i18n import LANGUAGES
 from registry.i18n.labels import FIELDS, SUMMARIES, label
-from registry.notify.services import enqueue_event
 
-NOTICE_TYPES = {"processor.added", "processor.replaced"}
 EVENT_LOCK_KEY = 0x5EC5_0001  # any constant; names the change-log lock
-WITHDRAWABLE = {"processor.added", "processor.replaced", "processor.removed", "location.added"}
+MAX_SEQ = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The processor a change is about, as the change log names it."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -46,26 +56,27 @@ class Announcement:
 # -- classifying a write ------------------------------------------------------
 
 
-def _classify(before: f.Facts, after: f.Facts, changes: list[dict]) -> list[tuple[str, list, bool]]:
+def _classify(before: facts.Facts, after: facts.Facts, changes: list[dict]
+              ) -> list[tuple[EventType, list, bool]]:
     """(event type, its changes, whether the notice period applies) for one write."""
     was_listed, is_listed = bool(before.get("listed")), bool(after.get("listed"))
     if not was_listed and is_listed:
-        return [("processor.added", changes, True)]
+        return [(EventType.PROCESSOR_ADDED, changes, True)]
     if was_listed and not is_listed:
-        return [("processor.removed", changes, False)]
+        return [(EventType.PROCESSOR_REMOVED, changes, False)]
     if not is_listed:
         return []  # drafts and retired processors are not on the public list
     added = [c for c in changes if c["field"] == "locations" and c["before"] is None]
     removed = [c for c in changes if c["field"] == "locations" and c["after"] is None]
     others = [c for c in changes if c not in added and c not in removed]
-    new_countries = {c["after"]["country"] for c in added} - f.countries_of(before)
+    new_countries = {c["after"]["country"] for c in added} - facts.countries_of(before)
     events = []
     if added:
-        events.append(("location.added", added, bool(new_countries)))
+        events.append((EventType.LOCATION_ADDED, added, bool(new_countries)))
     if removed:
-        events.append(("location.removed", removed, False))
+        events.append((EventType.LOCATION_REMOVED, removed, False))
     if others:
-        events.append(("processor.updated", others, False))
+        events.append((EventType.PROCESSOR_UPDATED, others, False))
     return events
 
 
@@ -89,9 +100,9 @@ def _effective_at(
                 "notice_override_reason to announce it sooner.",
             )
     # A change cannot take effect before a pending change it builds on.
-    keys = {f.key_of(c) for c in changes} | {"listed"}
+    keys = {facts.key_of(c) for c in changes} | {"listed"}
     for event in pending_events(session, processor_id, now):
-        if keys & {f.key_of(c) for c in event.changes if _concerns(c, event, processor_id)}:
+        if keys & {facts.key_of(c) for c in event.changes if _concerns(c, event, processor_id)}:
             effective = max(effective, event.effective_at)
     return effective
 
@@ -106,7 +117,7 @@ def pending_events(session: Session, processor_id: str, now: datetime) -> list[C
             or_(ChangeEvent.processor_id == processor_id, ChangeEvent.replaces_id == processor_id),
             ChangeEvent.effective_at > now,
             ChangeEvent.withdrawn_by.is_(None),
-            ChangeEvent.type != "change.withdrawn",
+            ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
         ).order_by(ChangeEvent.seq)
     ))
 
@@ -136,35 +147,32 @@ def summarise(kind: str, name: str, effective_at: datetime, changes: list[dict],
 # -- announcing -------------------------------------------------------------------
 
 
-def _event(session: Session, processor: Any, kind: str, kind_changes: list[dict],
-           notice: bool, announcement: Announcement, now: datetime, notice_days: int
-           ) -> ChangeEvent:
-    replaced = None
-    if kind == "processor.added" and announcement.replaces_id:
-        kind, replaced = "processor.replaced", _retire_replaced(session, processor,
-                                                                 announcement.replaces_id)
+def _event(session: Session, subject: Subject, kind: EventType, kind_changes: list[dict],
+           notice: bool, announcement: Announcement, now: datetime, notice_days: int,
+           replaced: Subject | None) -> ChangeEvent:
+    if kind == EventType.PROCESSOR_ADDED and replaced is not None:
+        kind = EventType.PROCESSOR_REPLACED
         kind_changes = [*kind_changes, {"field": "listed", "processor_id": replaced.id,
                                         "before": True, "after": False}]
-    effective = _effective_at(session, processor.id, kind_changes, notice,
+    else:
+        replaced = None
+    effective = _effective_at(session, subject.id, kind_changes, notice,
                               announcement, now, notice_days)
     shortened = notice and effective < now + timedelta(days=notice_days)
     event = ChangeEvent(
         type=kind,
-        processor_id=processor.id,
-        processor_name=processor.name,
+        processor_id=subject.id,
+        processor_name=subject.name,
         replaces_id=replaced.id if replaced else None,
         announced_at=now,
         effective_at=effective,
         minor=announcement.minor and not notice,
         changes=kind_changes,
-        summary=summarise(kind, processor.name, effective, kind_changes,
+        summary=summarise(kind, subject.name, effective, kind_changes,
                           replaced.name if replaced else None),
         notice_override_reason=announcement.notice_override_reason if shortened else None,
     )
     session.add(event)
-    if kind in ("processor.added", "processor.replaced", "processor.removed"):
-        processor.effective_at = effective
-        processor.notice_override_reason = event.notice_override_reason
     return event
 
 
@@ -180,13 +188,14 @@ def serialise_event_writes(session: Session) -> None:
 
 
 def announce(
-    session: Session, processor: Any, before: f.Facts, announcement: Announcement,
-    *, notice_days: int, now: datetime | None = None,
+    session: Session, subject: Subject, before: facts.Facts, after: facts.Facts,
+    announcement: Announcement, *, notice_days: int, now: datetime,
+    replaced: Subject | None = None,
 ) -> list[ChangeEvent]:
-    """Record the public change events a write caused, in the write's transaction."""
-    now = now or utcnow()
-    after = f.public_facts(processor)
-    changes = f.diff(before, after)
+    """Record the public change events of a write (from `before` to `after`) in the
+    write's transaction, and return them. `replaced` is the processor an addition
+    replaces, already taken off the catalogue's list by the caller."""
+    changes = facts.diff(before, after)
     if not changes:
         return []
     serialise_event_writes(session)
@@ -194,40 +203,30 @@ def announce(
     # Nothing is flushed until every event is built: a new processor is inserted once.
     with session.no_autoflush:
         for kind, kind_changes, notice in _classify(before, after, changes):
-            events.append(_event(session, processor, kind, kind_changes, notice,
-                                 announcement, now, notice_days))
+            events.append(_event(session, subject, kind, kind_changes, notice,
+                                 announcement, now, notice_days, replaced))
     if events:
         session.flush()
-        rebuild_timelines(session, {processor.id} | {e.replaces_id for e in events} - {None})
-        for event in events:
-            enqueue_event(session, event, after or before)
+        rebuild_timelines(session, {subject.id} | {e.replaces_id for e in events} - {None})
     return events
-
-
-def _retire_replaced(session: Session, processor: Any, replaces_id: str) -> Any:
-    from registry.catalogue.models import Processor
-
-    replaced = session.get(Processor, replaces_id)
-    if replaced is None or replaced.id == processor.id:
-        raise field_error("replaces_id", f"No other processor with id {replaces_id!r}.")
-    if replaced.status != "active":
-        raise field_error("replaces_id", f"{replaced.name} is {replaced.status}, not active.")
-    replaced.status = "retired"
-    return replaced
 
 
 # -- withdrawing -------------------------------------------------------------------
 
 
-def withdraw(session: Session, seq: int, *, now: datetime | None = None) -> ChangeEvent:
-    """Withdraw an announced change before it takes effect, and undo it in the catalogue."""
-    from registry.catalogue.models import Processor
+def get_change(session: Session, seq: int) -> ChangeEvent:
+    # change_events.seq is a 32-bit INTEGER on PostgreSQL: a larger one names nothing.
+    event = session.get(ChangeEvent, seq) if seq <= MAX_SEQ else None
+    return found(event, f"No change with sequence number {seq}.")
 
-    now = now or utcnow()
+
+def withdrawable(session: Session, seq: int, now: datetime) -> ChangeEvent:
+    """The announced change `seq`, if it can still be withdrawn; else a 404 or 409.
+
+    Takes the change-log lock first, so the answer holds until the write commits.
+    """
     serialise_event_writes(session)
-    event = session.get(ChangeEvent, seq)
-    if event is None:
-        raise ProblemError(404, f"No change with sequence number {seq}.")
+    event = get_change(session, seq)
     if event.type not in WITHDRAWABLE:
         raise ProblemError(409, f"A {event.type} change cannot be withdrawn.")
     if event.withdrawn_by is not None:
@@ -237,31 +236,23 @@ def withdraw(session: Session, seq: int, *, now: datetime | None = None) -> Chan
     later = [p for p in pending_events(session, event.processor_id, now) if p.seq > seq]
     if later:
         raise ProblemError(409, f"Withdraw the later change {later[-1].seq} first.")
+    return event
 
-    processor = session.get(Processor, event.processor_id)
-    scope = f.public_facts(processor)  # before the revert: who was told, hears of it
-    if event.type in ("processor.added", "processor.replaced"):
-        processor.status = "draft"
-        if event.replaces_id:
-            session.get(Processor, event.replaces_id).status = "active"
-    elif event.type == "processor.removed":
-        processor.status = "active"
-    else:  # location.added
-        added = {c["location_id"] for c in event.changes if c["field"] == "locations"}
-        for location in [loc for loc in processor.locations if loc.id in added]:
-            processor.locations.remove(location)
-    processor.updated_at = now
+
+def withdraw(session: Session, event: ChangeEvent, *, now: datetime) -> ChangeEvent:
+    """Record that `event` (checked by `withdrawable`) is withdrawn; return the
+    change.withdrawn event. Undoing it in the catalogue is the caller's part."""
     withdrawal = ChangeEvent(
-        type="change.withdrawn", processor_id=event.processor_id,
+        type=EventType.CHANGE_WITHDRAWN, processor_id=event.processor_id,
         processor_name=event.processor_name, announced_at=now, effective_at=now, minor=False,
-        changes=[], withdraws_seq=seq,
-        summary=summarise("change.withdrawn", event.processor_name, now, [], withdrawn=seq),
+        changes=[], withdraws_seq=event.seq,
+        summary=summarise(EventType.CHANGE_WITHDRAWN, event.processor_name, now, [],
+                          withdrawn=event.seq),
     )
     session.add(withdrawal)
     session.flush()
     event.withdrawn_by = withdrawal.seq
     session.flush()
-    enqueue_event(session, withdrawal, scope)
     rebuild_timelines(session, {event.processor_id} | ({event.replaces_id} - {None}))
     return withdrawal
 
@@ -278,7 +269,7 @@ def rebuild_timelines(session: Session, processor_ids: set[str]) -> None:
                 or_(ChangeEvent.processor_id == processor_id,
                     ChangeEvent.replaces_id == processor_id),
                 ChangeEvent.withdrawn_by.is_(None),
-                ChangeEvent.type != "change.withdrawn",
+                ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
             ).order_by(ChangeEvent.effective_at, ChangeEvent.seq)
         ).all()
         for version in versions_from(processor_id, events):
@@ -288,11 +279,11 @@ def rebuild_timelines(session: Session, processor_ids: set[str]) -> None:
 
 def versions_from(processor_id: str, events: list[ChangeEvent]) -> list[PublicVersion]:
     """The processor's facts over time, one row per period (listed or not)."""
-    state: f.Facts = {}
+    state: facts.Facts = {}
     versions: list[PublicVersion] = []
     since: datetime | None = None
     for index, event in enumerate(events):
-        f.apply(state, [c for c in event.changes if _concerns(c, event, processor_id)])
+        facts.apply(state, [c for c in event.changes if _concerns(c, event, processor_id)])
         next_at = events[index + 1].effective_at if index + 1 < len(events) else None
         if next_at == event.effective_at:
             continue  # several events at one instant make one version

@@ -12,8 +12,9 @@ from datetime import date, timedelta
 
 from registry.adequacy.dataset import ADEQUATE, ADEQUATE_CONDITIONAL, EEA
 from registry.adequacy.lookup import AdequacyResult, adequacy
-from registry.catalogue import vocabularies as v
+from registry.catalogue import vocabularies
 from registry.catalogue.models import Dpa, Location, Processor, Safeguard
+from registry.catalogue.vocabularies import ProcessorStatus
 from registry.changes.models import ChangeEvent
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -62,11 +63,30 @@ class CheckContext:
 
 
 @dataclass(frozen=True)
+class Issue:
+    """What a rule found; the rule turns it into a Finding with its own id and severity."""
+
+    message: str
+    fix: str
+    location: Location | None = None
+    dpa: Dpa | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     severity: str
     title: str
-    check: Callable[[Processor, CheckContext], Iterator[Finding]]
+    check: Callable[[Processor, CheckContext], Iterator[Issue]]
+
+    def findings(self, processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+        for issue in self.check(processor, ctx):
+            yield Finding(
+                rule=self.id, severity=self.severity, message=issue.message, fix=issue.fix,
+                processor_id=processor.id, processor_name=processor.name,
+                location_id=issue.location.id if issue.location else None,
+                dpa_id=issue.dpa.id if issue.dpa else None, regime=ctx.regime,
+            )
 
 
 RULES: dict[str, Rule] = {}
@@ -78,22 +98,6 @@ def rule(rule_id: str, severity: str, title: str):
         return check
 
     return register
-
-
-def _finding(rule_id: str, processor: Processor, ctx: CheckContext, message: str, fix: str,
-             *, severity: str | None = None, location: Location | None = None,
-             dpa: Dpa | None = None) -> Finding:
-    return Finding(
-        rule=rule_id,
-        severity=severity or RULES[rule_id].severity,
-        message=message,
-        fix=fix,
-        processor_id=processor.id,
-        processor_name=processor.name,
-        location_id=location.id if location else None,
-        dpa_id=dpa.id if dpa else None,
-        regime=ctx.regime,
-    )
 
 
 def _where(processor: Processor, location: Location) -> str:
@@ -131,7 +135,8 @@ def transfer_tools(location: Location, regime: str) -> list[Safeguard]:
     return found
 
 
-def _transfers(processor: Processor, ctx: CheckContext) -> Iterator[tuple[Location, AdequacyResult]]:
+def _transfers(processor: Processor, ctx: CheckContext
+               ) -> Iterator[tuple[Location, AdequacyResult]]:
     """Locations whose data leaves the exporter's own area."""
     for location in processor.locations:
         result = adequacy(location.country, ctx.regime, ctx.on)
@@ -144,7 +149,7 @@ def _transfers(processor: Processor, ctx: CheckContext) -> Iterator[tuple[Locati
 
 @rule("transfer.no_safeguard", ERROR,
       "Transfer to a non-adequate country without an Art. 46/47/49 safeguard")
-def no_safeguard(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def no_safeguard(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
         if result.status in (ADEQUATE, ADEQUATE_CONDITIONAL):
             continue  # conditional adequacy is checked by its own rule
@@ -152,8 +157,7 @@ def no_safeguard(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
             continue
         if ctx.regime == "UK" and any(s.type == "scc" for s in location.safeguards):
             continue  # reported by uk.addendum_missing, with a sharper fix
-        yield _finding(
-            "transfer.no_safeguard", processor, ctx,
+        yield Issue(
             f"{_where(processor, location)} is not adequate under the {ctx.regime} regime "
             "and has no transfer safeguard.",
             "Add SCCs 2021/914 Module 3 (with a transfer impact assessment), BCRs or another "
@@ -164,7 +168,7 @@ def no_safeguard(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
 
 @rule("adequacy.condition_not_recorded", ERROR,
       "Conditional adequacy relied on without the condition recorded")
-def condition_not_recorded(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def condition_not_recorded(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
         if result.status != ADEQUATE_CONDITIONAL or condition_met(location, result):
             continue
@@ -178,8 +182,7 @@ def condition_not_recorded(processor: Processor, ctx: CheckContext) -> Iterator[
             "Confirm the recipient is within the decision's scope (scope_confirmed), or add "
             "SCCs 2021/914 Module 3."
         )
-        yield _finding(
-            "adequacy.condition_not_recorded", processor, ctx,
+        yield Issue(
             f"{_where(processor, location)} relies on {result.decision}, which covers only "
             f"some recipients ({result.condition_text or result.condition}); nothing records "
             "that this recipient qualifies.",
@@ -188,27 +191,25 @@ def condition_not_recorded(processor: Processor, ctx: CheckContext) -> Iterator[
 
 
 @rule("scc.repealed_set", ERROR, "SCCs of a repealed set")
-def scc_repealed(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def scc_repealed(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location in processor.locations:
         for safeguard in location.safeguards:
-            if safeguard.type == "scc" and safeguard.version != v.CURRENT_SCC_VERSION:
-                yield _finding(
-                    "scc.repealed_set", processor, ctx,
+            if safeguard.type == "scc" and safeguard.version != vocabularies.CURRENT_SCC_VERSION:
+                yield Issue(
                     f"{_where(processor, location)} uses the repealed SCCs {safeguard.version}.",
-                    f"Sign the {v.CURRENT_SCC_VERSION} clauses (Module 3); contracts on the "
+                    f"Sign the {vocabularies.CURRENT_SCC_VERSION} clauses (Module 3); contracts on the "
                     "old sets had to be replaced by 27 December 2022.",
                     location=location,
                 )
 
 
 @rule("scc.no_module", ERROR, "SCCs 2021/914 without a module")
-def scc_no_module(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def scc_no_module(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location in processor.locations:
         for safeguard in location.safeguards:
-            if (safeguard.type == "scc" and safeguard.version == v.CURRENT_SCC_VERSION
+            if (safeguard.type == "scc" and safeguard.version == vocabularies.CURRENT_SCC_VERSION
                     and safeguard.module is None):
-                yield _finding(
-                    "scc.no_module", processor, ctx,
+                yield Issue(
                     f"{_where(processor, location)} records SCCs 2021/914 without a module.",
                     "Record the module signed; ours to a sub-processor is Module 3.",
                     location=location,
@@ -216,13 +217,12 @@ def scc_no_module(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
 
 
 @rule("scc.module_mismatch", WARNING, "SCC module does not fit a processor-to-sub-processor transfer")
-def scc_module_mismatch(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def scc_module_mismatch(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location in processor.locations:
         for safeguard in location.safeguards:
             if (safeguard.type == "scc" and safeguard.module is not None
                     and safeguard.module != PROCESSOR_TO_SUBPROCESSOR_MODULE):
-                yield _finding(
-                    "scc.module_mismatch", processor, ctx,
+                yield Issue(
                     f"{_where(processor, location)} uses SCC Module {safeguard.module}; a "
                     "transfer from us (processor) to a sub-processor is Module 3.",
                     "Check the roles; sign Module 3 unless the recipient is not our processor.",
@@ -231,7 +231,7 @@ def scc_module_mismatch(processor: Processor, ctx: CheckContext) -> Iterator[Fin
 
 
 @rule("uk.addendum_missing", ERROR, "UK transfer on EU SCCs without the UK Addendum or IDTA")
-def uk_addendum_missing(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def uk_addendum_missing(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     if ctx.regime != "UK":
         return
     for location, result in _transfers(processor, ctx):
@@ -239,8 +239,7 @@ def uk_addendum_missing(processor: Processor, ctx: CheckContext) -> Iterator[Fin
             continue
         types = {s.type for s in location.safeguards}
         if "scc" in types and not types & {"uk_addendum", "uk_idta"}:
-            yield _finding(
-                "uk.addendum_missing", processor, ctx,
+            yield Issue(
                 f"{_where(processor, location)} relies on EU SCCs, which need the UK Addendum "
                 "for UK transfers.",
                 "Add the UK Addendum to the EU SCCs, or sign the UK IDTA.",
@@ -249,13 +248,12 @@ def uk_addendum_missing(processor: Processor, ctx: CheckContext) -> Iterator[Fin
 
 
 @rule("tia.missing", WARNING, "Transfer tool without a transfer impact assessment")
-def tia_missing(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def tia_missing(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
         if relies_on_adequacy(location, result) or location.tia_assessed_on is not None:
             continue
         if any(s.type in TIA_TOOLS for s in location.safeguards):
-            yield _finding(
-                "tia.missing", processor, ctx,
+            yield Issue(
                 f"{_where(processor, location)} relies on a transfer tool to a non-adequate "
                 "country without a transfer impact assessment.",
                 "Assess the destination's laws and practice (EDPB Recommendations 01/2020) "
@@ -265,14 +263,13 @@ def tia_missing(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
 
 
 @rule("tia.outdated", WARNING, "Transfer impact assessment older than the configured age")
-def tia_outdated(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def tia_outdated(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     limit = ctx.on - timedelta(days=ctx.tia_max_age_days)
     for location, result in _transfers(processor, ctx):
         if relies_on_adequacy(location, result) or location.tia_assessed_on is None:
             continue
         if location.tia_assessed_on < limit:
-            yield _finding(
-                "tia.outdated", processor, ctx,
+            yield Issue(
                 f"The transfer impact assessment for {_where(processor, location)} dates from "
                 f"{location.tia_assessed_on.isoformat()}, more than {ctx.tia_max_age_days} "
                 "days ago.",
@@ -282,11 +279,10 @@ def tia_outdated(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
 
 
 @rule("tia.not_acceptable", ERROR, "Transfer continues although its TIA concluded it is not acceptable")
-def tia_not_acceptable(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def tia_not_acceptable(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
         if not relies_on_adequacy(location, result) and location.tia_outcome == "not_acceptable":
-            yield _finding(
-                "tia.not_acceptable", processor, ctx,
+            yield Issue(
                 f"The TIA for {_where(processor, location)} concluded the transfer is not "
                 "acceptable.",
                 "Add supplementary measures and reassess, or stop the transfer.",
@@ -295,14 +291,13 @@ def tia_not_acceptable(processor: Processor, ctx: CheckContext) -> Iterator[Find
 
 
 @rule("derogation.systematic", WARNING, "Art. 49 derogation used for a systematic transfer")
-def derogation_systematic(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def derogation_systematic(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
         if relies_on_adequacy(location, result) or location.role not in SYSTEMATIC_ROLES:
             continue
         tools = transfer_tools(location, ctx.regime)
         if tools and all(s.type == "derogation" for s in tools):
-            yield _finding(
-                "derogation.systematic", processor, ctx,
+            yield Issue(
                 f"{_where(processor, location)} relies only on an Art. 49 derogation, which "
                 "covers occasional transfers, not a systematic "
                 f"{location.role} arrangement.",
@@ -312,7 +307,7 @@ def derogation_systematic(processor: Processor, ctx: CheckContext) -> Iterator[F
 
 
 @rule("adequacy.under_review", INFO, "Adequacy relied on is expiring soon or under litigation")
-def adequacy_under_review(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def adequacy_under_review(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     notes = {"expiring_soon": "expires within 180 days", "under_litigation": "is under litigation"}
     for location, result in _transfers(processor, ctx):
         if not relies_on_adequacy(location, result):
@@ -320,8 +315,7 @@ def adequacy_under_review(processor: Processor, ctx: CheckContext) -> Iterator[F
         for code in result.notes:
             if code in notes:
                 fallback = bool(transfer_tools(location, ctx.regime))
-                yield _finding(
-                    "adequacy.under_review", processor, ctx,
+                yield Issue(
                     f"{_where(processor, location)} relies on {result.decision}, which "
                     f"{notes[code]}." + (" SCCs are in place as a fallback." if fallback else ""),
                     "No action needed now; keep SCCs 2021/914 Module 3 ready as a fallback."
@@ -335,32 +329,29 @@ def current_dpa(processor: Processor) -> Dpa | None:
 
 
 @rule("dpa.missing", ERROR, "No data processing agreement")
-def dpa_missing(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def dpa_missing(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     if current_dpa(processor) is None:
-        yield _finding(
-            "dpa.missing", processor, ctx,
+        yield Issue(
             f"{processor.name} has no DPA on record (GDPR Art. 28(3)).",
             "Sign a DPA covering Art. 28(3)(a)-(h) and record it with its document.",
         )
 
 
 @rule("dpa.expired", ERROR, "DPA expired")
-def dpa_expired(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def dpa_expired(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     dpa = current_dpa(processor)
     if dpa is not None and dpa.expires_on is not None and dpa.expires_on < ctx.on:
-        yield _finding(
-            "dpa.expired", processor, ctx,
+        yield Issue(
             f"{processor.name}'s DPA {dpa.version} expired on {dpa.expires_on.isoformat()}.",
             "Renew the DPA and record the new version.", dpa=dpa,
         )
 
 
 @rule("dpa.review_overdue", WARNING, "DPA past its review date")
-def dpa_review_overdue(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def dpa_review_overdue(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     dpa = current_dpa(processor)
     if dpa is not None and dpa.review_on is not None and dpa.review_on < ctx.on:
-        yield _finding(
-            "dpa.review_overdue", processor, ctx,
+        yield Issue(
             f"{processor.name}'s DPA {dpa.version} was due for review on "
             f"{dpa.review_on.isoformat()}.",
             "Review the DPA and record the next review date (or a new version).", dpa=dpa,
@@ -368,37 +359,35 @@ def dpa_review_overdue(processor: Processor, ctx: CheckContext) -> Iterator[Find
 
 
 @rule("dpa.art28_incomplete", ERROR, "DPA misses an Art. 28(3) element")
-def dpa_art28_incomplete(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def dpa_art28_incomplete(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     dpa = current_dpa(processor)
     if dpa is None:
         return
-    missing = [k for k in v.ART28_ELEMENTS if not (dpa.art28 or {}).get(k)]
+    missing = [k for k in vocabularies.ART28_ELEMENTS if not (dpa.art28 or {}).get(k)]
     if missing:
         letters = ", ".join(f"({k})" for k in missing)
-        yield _finding(
-            "dpa.art28_incomplete", processor, ctx,
+        yield Issue(
             f"{processor.name}'s DPA {dpa.version} does not cover Art. 28(3){letters}.",
             "Amend the DPA to cover every element of Art. 28(3)(a)-(h).", dpa=dpa,
         )
 
 
 @rule("chain.parent_inactive", ERROR, "Active sub-processor under a retired or draft parent")
-def chain_parent_inactive(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def chain_parent_inactive(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     parent = ctx.parents.get(processor.parent_id or "")
-    if processor.status == "active" and parent is not None and parent.status != "active":
-        yield _finding(
-            "chain.parent_inactive", processor, ctx,
+    if (processor.status == ProcessorStatus.ACTIVE and parent is not None
+            and parent.status != ProcessorStatus.ACTIVE):
+        yield Issue(
             f"{processor.name} is active but its parent {parent.name} is {parent.status}.",
             f"Retire {processor.name}, or activate {parent.name} or move it to another parent.",
         )
 
 
 @rule("notice.shortened", WARNING, "Change announced with less than the promised notice")
-def notice_shortened(processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
+def notice_shortened(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for event in ctx.shortened_notices.get(processor.id, []):
         days = (event.effective_at - event.announced_at).days
-        yield _finding(
-            "notice.shortened", processor, ctx,
+        yield Issue(
             f"Change #{event.seq} ({event.type}) for {processor.name} was announced "
             f"{event.announced_at.date().isoformat()} to take effect "
             f"{event.effective_at.date().isoformat()}, {days} days later. Reason given: "
@@ -409,4 +398,4 @@ def notice_shortened(processor: Processor, ctx: CheckContext) -> Iterator[Findin
 
 
 def check_processor(processor: Processor, ctx: CheckContext) -> list[Finding]:
-    return [finding for r in RULES.values() for finding in r.check(processor, ctx)]
+    return [finding for each in RULES.values() for finding in each.findings(processor, ctx)]

@@ -6,7 +6,7 @@ from marshmallow import fields
 
 from registry.adequacy.schemas import regime_field
 from registry.compliance.rules import RULES, SEVERITIES
-from registry.extensions import QuerySchema, StrictSchema, one_of
+from registry.schemas import QuerySchema, StrictSchema, one_of
 
 
 class ComplianceQuerySchema(QuerySchema):

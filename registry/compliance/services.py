@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from registry.adequacy.lookup import today_utc
 from registry.catalogue.models import Processor
+from registry.catalogue.vocabularies import ProcessorStatus
 from registry.changes.models import ChangeEvent
 from registry.compliance.rules import RULES, SEVERITIES, CheckContext, Finding, check_processor
 
@@ -36,7 +37,8 @@ def find_findings(
     ctx = CheckContext(regime=regime, on=on, tia_max_age_days=tia_max_age_days,
                        parents={p.id: p for p in processors},
                        shortened_notices=shortened_notices(session, on))
-    statuses = {"active", "draft"} if include_drafts else {"active"}
+    statuses = ({ProcessorStatus.ACTIVE, ProcessorStatus.DRAFT} if include_drafts
+                else {ProcessorStatus.ACTIVE})
     findings = [
         finding
         for processor in processors

@@ -7,18 +7,13 @@ from flask import current_app
 from flask.views import MethodView
 
 from registry import db
-from registry.adequacy.services import default_regime
 from registry.compliance.schemas import ComplianceQuerySchema, ComplianceReportSchema, RuleSchema
 from registry.compliance.services import find_findings, report, rule_catalogue
 from registry.extensions import Blueprint
 
 blp = Blueprint(
-    "compliance",
-    __name__,
-    url_prefix="/v1/compliance",
-    description="Transfer-compliance findings, rule by rule.",
-    write_role="admin",
-)
+    "compliance", __name__, url_prefix="/v1/compliance", write_role="admin",
+    description="Transfer-compliance findings, rule by rule.")
 
 
 @blp.route("")
@@ -33,8 +28,8 @@ class Compliance(MethodView):
         most severe first. Each names its rule, severity, the processor,
         location or DPA it is about, and how to fix it.
         """
-        regime = args.pop("regime", None) or default_regime()
         settings = current_app.config["SETTINGS"]
+        regime = args.pop("regime", None) or settings.DEFAULT_REGIME
         findings = find_findings(db.session, regime=regime,
                                  tia_max_age_days=settings.TIA_MAX_AGE_DAYS, **args)
         return report(findings, regime=regime)

@@ -9,14 +9,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry.audit.services import Actor
 from registry.catalogue.models import Processor
 from registry.catalogue.schemas import ProcessorSchema
 from registry.catalogue.services import create_processor
+from registry.config import Settings
+from registry.db import utcnow
+
+DEMO = Actor("demo")
 
 DATA_FILE = Path(__file__).with_name("processors.json")
 
 
-def load_demo(session: Session, *, only_if_empty: bool = False) -> int:
+def load_demo(session: Session, *, settings: Settings, only_if_empty: bool = False) -> int:
     """Create each example processor that is not there yet; return how many were added."""
     if only_if_empty and session.scalar(select(func.count(Processor.id))):
         return 0
@@ -36,7 +41,8 @@ def load_demo(session: Session, *, only_if_empty: bool = False) -> int:
         data = ProcessorSchema().load(entry)
         # A past announcement puts the example on today's list, with its history.
         now = (datetime.combine(date.fromisoformat(announced_on), time(9), tzinfo=UTC)
-               if announced_on else None)
-        ids_by_key[key] = create_processor(session, data, actor="demo", now=now).id
+               if announced_on else utcnow())
+        ids_by_key[key] = create_processor(session, data, actor=DEMO, settings=settings,
+                                           now=now).id
         created += 1
     return created

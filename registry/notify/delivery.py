@@ -11,12 +11,13 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from registry.changes.wire import PublicChangeSchema, public_change
 from registry.config import Settings
 from registry.notify import email as mail
 from registry.notify.models import Delivery, Subscription
 from registry.notify.safety import UnsafeUrl, check_url, pinned_request_args, read_limited
 from registry.notify.services import signing_secrets
-from registry.public.feeds import PublicChangeSchema, public_change
+from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind
 
 RESPONSE_BODY_LIMIT = 4096
 
@@ -27,7 +28,7 @@ class Undeliverable(Exception):
 
 @dataclass
 class Message:
-    kind: str  # webhook | email
+    kind: SubscriptionKind
     message_id: str
     url: str | None = None
     body: str | None = None
@@ -38,18 +39,17 @@ class Message:
 def webhook_payload(delivery: Delivery, subscription: Subscription, settings: Settings
                     ) -> dict[str, Any]:
     """`{type, timestamp, data}`: data is the public change event with links."""
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    if delivery.purpose == "test":
+    if delivery.purpose == DeliveryPurpose.TEST:
         return {
             "type": "registry.test",
             "timestamp": delivery.created_at.isoformat(),
             "data": {"subscription_id": subscription.id,
                      "message": "A test delivery from the subprocessor registry.",
-                     "list_url": f"{base}/public/subprocessors"},
+                     "list_url": settings.public_url("/public/subprocessors")},
         }
     event = delivery.event
-    data = PublicChangeSchema().dump(public_change(event, subscription.lang))
-    data["list_url"] = f"{base}/public/subprocessors?lang={subscription.lang}"
+    data = PublicChangeSchema().dump(public_change(event, subscription.lang, settings))
+    data["list_url"] = settings.public_url("/public/subprocessors", lang=subscription.lang)
     return {"type": event.type, "timestamp": event.announced_at.isoformat(), "data": data}
 
 
@@ -57,17 +57,18 @@ def build(delivery: Delivery, subscription: Subscription, settings: Settings,
           bodies: dict[tuple[int, str], str] | None = None) -> Message:
     """The message for one delivery. `bodies` caches event bodies by (event, language)
     across one batch: they depend on nothing else, and a fan-out sends one to thousands."""
-    if subscription.kind == "email":
-        return Message("email", delivery.message_id,
+    if subscription.kind == SubscriptionKind.EMAIL:
+        return Message(SubscriptionKind.EMAIL, delivery.message_id,
                        email=mail.compose(delivery, subscription, settings))
+    cacheable = bodies is not None and delivery.purpose == DeliveryPurpose.EVENT
     key = (delivery.event_seq, subscription.lang)
-    body = bodies.get(key) if bodies is not None and delivery.purpose == "event" else None
+    body = bodies.get(key) if cacheable else None
     if body is None:
         body = json.dumps(webhook_payload(delivery, subscription, settings),
                           ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        if bodies is not None and delivery.purpose == "event":
+        if cacheable:
             bodies[key] = body
-    return Message("webhook", delivery.message_id, url=subscription.url, body=body,
+    return Message(SubscriptionKind.WEBHOOK, delivery.message_id, url=subscription.url, body=body,
                    secrets=signing_secrets(subscription, datetime.now(UTC),
                                            settings.SECRET_KEY))
 
@@ -87,7 +88,7 @@ def signed_headers(message: Message, now: datetime) -> dict[str, str]:
 
 def deliver(message: Message, client: httpx.Client, settings: Settings) -> int | None:
     """Send; the receiver's status code for a webhook, None for a mail handed to SMTP."""
-    if message.kind == "email":
+    if message.kind == SubscriptionKind.EMAIL:
         mail.send_mail(message.email, settings)
         return None
     try:

@@ -12,16 +12,18 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from markupsafe import Markup
 
+from registry.changes.vocabularies import EventType
+from registry.changes.wire import public_change
 from registry.config import Settings
 from registry.i18n.labels import CHANGES, label
 from registry.i18n.mail import mail_text
 from registry.notify.models import Delivery, Subscription
-from registry.notify.services import confirm_token, unsubscribe_token
-from registry.public.feeds import public_change
+from registry.notify.services import link_token
+from registry.notify.vocabularies import DeliveryPurpose, LinkPurpose
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +60,9 @@ MAIL_POLICY = MailPolicy()
 def compose(delivery: Delivery, subscription: Subscription, settings: Settings) -> EmailMessage:
     """The mail for one delivery: a confirmation request or a change notice, in the
     subscriber's language, as text and HTML alternatives."""
-    if delivery.purpose == "confirmation":
+    if delivery.purpose == DeliveryPurpose.CONFIRMATION:
         return _confirmation(delivery, subscription, settings)
-    if delivery.purpose == "event" and delivery.event is not None:
+    if delivery.purpose == DeliveryPurpose.EVENT and delivery.event is not None:
         return _notice(delivery, subscription, settings)
     raise ValueError(f"no e-mail for a {delivery.purpose!r} delivery")
 
@@ -68,8 +70,8 @@ def compose(delivery: Delivery, subscription: Subscription, settings: Settings) 
 def _confirmation(delivery: Delivery, subscription: Subscription,
                   settings: Settings) -> EmailMessage:
     lang, org = subscription.lang, settings.ORGANISATION_NAME
-    link = _public_url(settings, "/public/subscriptions/confirm",
-                       token=confirm_token(subscription))
+    link = settings.public_url("/public/subscriptions/confirm",
+                               token=link_token(subscription, LinkPurpose.CONFIRM, settings))
     blocks: list[Block] = [
         mail_text(lang, "confirm_intro", org=org),
         (mail_text(lang, "confirm_action"), link),
@@ -83,26 +85,27 @@ def _confirmation(delivery: Delivery, subscription: Subscription,
 
 def _notice(delivery: Delivery, subscription: Subscription, settings: Settings) -> EmailMessage:
     lang, org = subscription.lang, settings.ORGANISATION_NAME
-    change = public_change(delivery.event, lang)
+    change = public_change(delivery.event, lang, settings)
     effective = change["effective_at"].astimezone(UTC)
     kind = (label(CHANGES, lang, change["type"]) if change["type"] in CHANGES["en"]
             else mail_text(lang, "withdrawn"))
     subject = mail_text(lang, "notice_subject", org=org, name=change["processor_name"],
                         change=kind, date=effective.date().isoformat())
-    unsubscribe = _public_url(settings, "/public/subscriptions/unsubscribe",
-                              token=unsubscribe_token(subscription))
+    unsubscribe = settings.public_url(
+        "/public/subscriptions/unsubscribe",
+        token=link_token(subscription, LinkPurpose.UNSUBSCRIBE, settings))
     blocks: list[Block] = [
         mail_text(lang, "what", name=change["processor_name"], change=kind)
         + f" {change['summary']}",
         mail_text(lang, "effective", date=effective.date().isoformat()),
     ]
-    if change["type"] != "change.withdrawn":
+    if change["type"] != EventType.CHANGE_WITHDRAWN:
         # The objection period ends when the change takes effect.
         blocks.append(mail_text(lang, "object",
                                 deadline=effective.strftime("%Y-%m-%d %H:%M UTC")))
     blocks += [
-        (mail_text(lang, "list_link"), _public_url(settings, "/public/subprocessors.html",
-                                                   lang=lang)),
+        (mail_text(lang, "list_link"), settings.public_url("/public/subprocessors.html",
+                                                           lang=lang)),
         mail_text(lang, "why", org=org),
         (mail_text(lang, "unsubscribe"), unsubscribe),
     ]
@@ -112,10 +115,6 @@ def _notice(delivery: Delivery, subscription: Subscription, settings: Settings) 
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     _set_body(message, lang, mail_text(lang, "notice_heading", org=org), blocks)
     return message
-
-
-def _public_url(settings: Settings, path: str, **query: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}?{urlencode(query)}"
 
 
 def _message(delivery: Delivery, subscription: Subscription, settings: Settings,

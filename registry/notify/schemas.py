@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from registry.catalogue.schemas import TAG
-from registry.changes.schemas import EVENT_TYPES
-from registry.extensions import CountryCode, QuerySchema, StrictSchema, one_of
+from registry.changes.vocabularies import EVENT_TYPES
 from registry.i18n import LANGUAGES
+from registry.notify.vocabularies import (
+    AttemptOutcome,
+    DeliveryPurpose,
+    DeliveryStatus,
+    SubscriptionKind,
+    SubscriptionStatus,
+)
+from registry.schemas import SERVICE_TAG, CountryCode, QuerySchema, StrictSchema, one_of
 
 
 class FiltersSchema(StrictSchema):
-    services = fields.List(fields.String(validate=TAG), load_default=list)
+    services = fields.List(fields.String(validate=SERVICE_TAG), load_default=list)
     countries = fields.List(CountryCode(), load_default=list)
 
 
 class SubscriptionSchema(StrictSchema):
     id = fields.String(dump_only=True)
-    kind = fields.String(dump_only=True, metadata={"enum": ["webhook", "email"]})
+    kind = fields.String(dump_only=True, metadata={"enum": list(SubscriptionKind)})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     url = fields.Url(required=True, schemes={"https", "http"}, require_tld=False,
                      validate=validate.Length(max=2000),
@@ -29,7 +35,7 @@ class SubscriptionSchema(StrictSchema):
         "description": "Only changes that concern these services or countries"})
     lang = fields.String(load_default="en", validate=one_of(LANGUAGES))
     status = fields.String(dump_only=True,
-                           metadata={"enum": ["pending", "active", "paused", "disabled"]})
+                           metadata={"enum": list(SubscriptionStatus)})
     status_reason = fields.String(dump_only=True, allow_none=True)
     failing_since = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
@@ -49,7 +55,7 @@ class SubscriptionPatchSchema(StrictSchema):
     event_types = fields.List(fields.String(validate=one_of(EVENT_TYPES)))
     filters = fields.Nested(FiltersSchema)
     lang = fields.String(validate=one_of(LANGUAGES))
-    status = fields.String(validate=one_of(("active", "paused")), metadata={
+    status = fields.String(validate=one_of((SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED)), metadata={
         "description": "Pause, or resume a paused subscription"})
 
 
@@ -63,18 +69,17 @@ class AttemptSchema(StrictSchema):
     duration_ms = fields.Integer()
     status_code = fields.Integer(allow_none=True)
     error = fields.String(allow_none=True)
-    outcome = fields.String(metadata={"enum": ["delivered", "retry", "failed", "gone"]})
+    outcome = fields.String(metadata={"enum": list(AttemptOutcome)})
     worker = fields.String()
 
 
 class DeliverySchema(StrictSchema):
     id = fields.Integer()
     subscription_id = fields.String()
-    purpose = fields.String(metadata={"enum": ["event", "test", "confirmation"]})
+    purpose = fields.String(metadata={"enum": list(DeliveryPurpose)})
     event_seq = fields.Integer(allow_none=True)
     message_id = fields.String(metadata={"description": "The webhook-id header"})
-    status = fields.String(metadata={
-        "enum": ["pending", "sending", "delivered", "failed", "cancelled"]})
+    status = fields.String(metadata={"enum": list(DeliveryStatus)})
     attempts = fields.Integer()
     next_attempt_at = fields.DateTime(metadata={"description": "When pending"})
     last_status_code = fields.Integer(allow_none=True)
@@ -85,8 +90,7 @@ class DeliverySchema(StrictSchema):
 
 
 class DeliveryQuerySchema(QuerySchema):
-    status = fields.String(validate=one_of(
-        ("pending", "sending", "delivered", "failed", "cancelled")))
+    status = fields.String(validate=one_of(tuple(DeliveryStatus)))
 
 
 class ReplayQuerySchema(QuerySchema):

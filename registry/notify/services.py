@@ -1,5 +1,6 @@
 """Subscriptions and the outbox: who is told about which change, written in the same
-transaction as the change itself. Functions take the caller's Session and flush."""
+transaction as the change itself. Functions take the caller's Session and flush;
+settings, actor and the time come in as arguments."""
 
 from __future__ import annotations
 
@@ -8,23 +9,28 @@ import secrets as random_tokens
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from registry.changes import facts as f
+from registry.audit.services import Actor, record
+from registry.changes import facts
+from registry.changes.listing import versions_at
 from registry.changes.models import ChangeEvent
-from registry.db import utcnow
+from registry.config import Settings
 from registry.errors import ProblemError, field_error
-from registry.notify import secrets
+from registry.notify import crypto
 from registry.notify.models import Delivery, EmailSuppression, Subscription
 from registry.notify.safety import UnsafeUrl, check_url
+from registry.notify.schemas import SubscriptionSchema
+from registry.notify.vocabularies import (
+    DeliveryPurpose,
+    DeliveryStatus,
+    LinkPurpose,
+    SubscriptionKind,
+    SubscriptionStatus,
+)
 
 ROTATION_GRACE = timedelta(hours=24)
-
-
-def settings():
-    return current_app.config["SETTINGS"]
 
 
 def message_id(subscription_id: str, purpose: str, event_seq: int | None) -> str:
@@ -33,103 +39,133 @@ def message_id(subscription_id: str, purpose: str, event_seq: int | None) -> str
     return f"msg_{digest[:32]}"
 
 
-def _delivery_row(subscription_id: str, purpose: str, event_seq: int | None,
+def _delivery_row(subscription_id: str, purpose: DeliveryPurpose, event_seq: int | None,
                   now: datetime) -> dict[str, Any]:
     return {
         "subscription_id": subscription_id,
         "event_seq": event_seq,
         "purpose": purpose,
         "message_id": message_id(subscription_id, purpose, event_seq),
-        "status": "pending",
+        "status": DeliveryStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
 
 
+def subscription_view(subscription: Subscription) -> dict[str, Any]:
+    """A subscription as /v1 shows it (and its ETag hashes): filters nested."""
+    data = {column: getattr(subscription, column) for column in (
+        "id", "kind", "name", "url", "email", "event_types", "lang", "status", "status_reason",
+        "failing_since", "created_at", "created_by", "previous_secret_expires_at")}
+    data["filters"] = {"services": subscription.services, "countries": subscription.countries}
+    return data
+
+
+def _audit(session: Session, actor: Actor, action: str, subscription: Subscription,
+           before: dict | None, *, deleted: bool = False) -> None:
+    # No e-mail address in the audit log: it must be gone once its owner unsubscribes.
+    after = None if deleted else SubscriptionSchema().dump(subscription_view(subscription))
+    for entry in (before, after):
+        if entry is not None:
+            entry["email"] = None
+    record(session, actor=actor, action=action, entity_type="subscription",
+           entity_id=subscription.id, before=before, after=after)
+
+
+def _recorded(subscription: Subscription) -> dict[str, Any]:
+    return SubscriptionSchema().dump(subscription_view(subscription))
+
+
 # -- webhooks ----------------------------------------------------------------------
 
 
-def check_webhook_url(url: str, field: str = "url") -> None:
+def check_webhook_url(url: str, settings: Settings, field: str = "url") -> None:
     try:
-        check_url(url, allow_private=settings().WEBHOOK_ALLOW_PRIVATE,
-                  allow_http=settings().WEBHOOK_ALLOW_HTTP)
+        check_url(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
+                  allow_http=settings.WEBHOOK_ALLOW_HTTP)
     except UnsafeUrl as error:
         raise field_error(field, str(error)) from error
 
 
-def create_webhook(session: Session, data: dict[str, Any], *, actor: str
-                   ) -> tuple[Subscription, str]:
+def create_webhook(session: Session, data: dict[str, Any], *, actor: Actor,
+                   settings: Settings, now: datetime) -> tuple[Subscription, str]:
     """Create a webhook subscription; return it with its secret (shown only once)."""
-    check_webhook_url(data["url"])
-    secret = secrets.new_signing_secret()
+    check_webhook_url(data["url"], settings)
+    secret = crypto.new_signing_secret()
+    filters = data.get("filters", {})
     subscription = Subscription(
-        kind="webhook", name=data["name"], url=data["url"],
-        event_types=data.get("event_types", []), services=data.get("filters", {}).get(
-            "services", []), countries=data.get("filters", {}).get("countries", []),
-        lang=data.get("lang", "en"), status="active", created_by=actor,
-        secret_encrypted=secrets.encrypt(secret, settings().SECRET_KEY),
+        kind=SubscriptionKind.WEBHOOK, name=data["name"], url=data["url"],
+        event_types=data.get("event_types", []), services=filters.get("services", []),
+        countries=filters.get("countries", []), lang=data.get("lang", "en"),
+        status=SubscriptionStatus.ACTIVE, created_by=actor.name, created_at=now,
+        updated_at=now, secret_encrypted=crypto.encrypt(secret, settings.SECRET_KEY),
     )
     session.add(subscription)
     session.flush()
+    _audit(session, actor, "create", subscription, None)
     return subscription, secret
 
 
-def update_webhook(session: Session, subscription: Subscription, data: dict[str, Any]) -> None:
+def update_webhook(session: Session, subscription: Subscription, data: dict[str, Any], *,
+                   actor: Actor, settings: Settings, now: datetime) -> None:
+    before = _recorded(subscription)
     if "url" in data:
-        check_webhook_url(data["url"])
+        check_webhook_url(data["url"], settings)
     for name in ("name", "url", "event_types", "lang"):
         if name in data:
             setattr(subscription, name, data[name])
     if "filters" in data:
         subscription.services = data["filters"].get("services", [])
         subscription.countries = data["filters"].get("countries", [])
-    if data.get("status") in ("active", "paused"):
-        if data["status"] == "active":
+    if data.get("status") in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED):
+        if data["status"] == SubscriptionStatus.ACTIVE:
             subscription.failing_since = None
             subscription.status_reason = None
         subscription.status = data["status"]
-    subscription.updated_at = utcnow()
-    session.flush()
-
-
-def rotate_secret(session: Session, subscription: Subscription, now: datetime | None = None
-                  ) -> str:
-    """A new secret; the old one keeps signing beside it for ROTATION_GRACE."""
-    now = now or utcnow()
-    secret = secrets.new_signing_secret()
-    subscription.previous_secret_encrypted = subscription.secret_encrypted
-    subscription.previous_secret_expires_at = now + ROTATION_GRACE
-    subscription.secret_encrypted = secrets.encrypt(secret, settings().SECRET_KEY)
     subscription.updated_at = now
     session.flush()
+    _audit(session, actor, "update", subscription, before)
+
+
+def delete_subscription(session: Session, subscription: Subscription, *, actor: Actor) -> None:
+    """Delete a subscription and its delivery log."""
+    _audit(session, actor, "delete", subscription, _recorded(subscription), deleted=True)
+    session.delete(subscription)
+    session.flush()
+
+
+def rotate_secret(session: Session, subscription: Subscription, *, actor: Actor,
+                  settings: Settings, now: datetime) -> str:
+    """A new secret; the old one keeps signing beside it for ROTATION_GRACE."""
+    secret = crypto.new_signing_secret()
+    subscription.previous_secret_encrypted = subscription.secret_encrypted
+    subscription.previous_secret_expires_at = now + ROTATION_GRACE
+    subscription.secret_encrypted = crypto.encrypt(secret, settings.SECRET_KEY)
+    subscription.updated_at = now
+    session.flush()
+    _audit(session, actor, "rotate-secret", subscription, None)
     return secret
 
 
 def signing_secrets(subscription: Subscription, now: datetime, secret_key: str) -> list[str]:
-    found = [secrets.decrypt(subscription.secret_encrypted, secret_key)]
+    found = [crypto.decrypt(subscription.secret_encrypted, secret_key)]
     if (subscription.previous_secret_encrypted and subscription.previous_secret_expires_at
             and subscription.previous_secret_expires_at > now):
-        found.append(secrets.decrypt(subscription.previous_secret_encrypted, secret_key))
+        found.append(crypto.decrypt(subscription.previous_secret_encrypted, secret_key))
     return found
 
 
 # -- fan-out --------------------------------------------------------------------------
 
 
-def _interested(subscription: Subscription, event: ChangeEvent, services: set[str],
-                countries: set[str]) -> bool:
-    if subscription.event_types and event.type not in subscription.event_types:
-        return False
-    if subscription.services and not services & set(subscription.services):
-        return False
-    return not subscription.countries or bool(countries & set(subscription.countries))
-
-
-def _event_scope(event: ChangeEvent) -> tuple[set[str], set[str]]:
-    """The services and countries an event concerns (before or after the change)."""
-    services: set[str] = set()
-    countries: set[str] = set()
+def _scope(event: ChangeEvent, processor_facts: facts.Facts) -> tuple[set[str], set[str]]:
+    """The services and countries an event concerns: those it changed (before or after)
+    and those of the processor it is about."""
+    services: set[str] = set(processor_facts.get("services") or [])
+    countries: set[str] = facts.countries_of(processor_facts)
+    if processor_facts.get("country"):
+        countries.add(processor_facts["country"])
     for change in event.changes:
         for value in (change["before"], change["after"]):
             if change["field"] == "services" and value:
@@ -141,30 +177,36 @@ def _event_scope(event: ChangeEvent) -> tuple[set[str], set[str]]:
     return services, countries
 
 
-def enqueue_event(session: Session, event: ChangeEvent, facts: f.Facts) -> int:
-    """Outbox rows for every active subscription interested in `event`; minor edits and
+def reaches(subscription: Subscription, event: ChangeEvent, processor_facts: facts.Facts) -> bool:
+    """Whether `event` (about a processor with these facts) is for this subscription:
+    its event types, services and countries (each empty: every one)."""
+    if subscription.event_types and event.type not in subscription.event_types:
+        return False
+    services, countries = _scope(event, processor_facts)
+    if subscription.services and not services & set(subscription.services):
+        return False
+    return not subscription.countries or bool(countries & set(subscription.countries))
+
+
+def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.Facts, *,
+                  now: datetime) -> int:
+    """Outbox rows for every active subscription `event` reaches; minor edits and
     nothing else are left out. Returns how many were written."""
     if event.minor:
         return 0
-    services, countries = _event_scope(event)
-    services.update(facts.get("services") or [])
-    if facts.get("country"):
-        countries.add(facts["country"])
-    countries.update(f.countries_of(facts))
-    now = utcnow()
     rows = [
-        _delivery_row(subscription.id, "event", event.seq, now)
+        _delivery_row(subscription.id, DeliveryPurpose.EVENT, event.seq, now)
         for subscription in session.scalars(
-            select(Subscription).where(Subscription.status == "active"))
-        if _interested(subscription, event, services, countries)
+            select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE))
+        if reaches(subscription, event, processor_facts)
     ]
     if rows:
         session.execute(insert(Delivery), rows)
     return len(rows)
 
 
-def enqueue_test(session: Session, subscription: Subscription) -> Delivery:
-    delivery = Delivery(**_delivery_row(subscription.id, "test", None, utcnow()))
+def enqueue_test(session: Session, subscription: Subscription, *, now: datetime) -> Delivery:
+    delivery = Delivery(**_delivery_row(subscription.id, DeliveryPurpose.TEST, None, now))
     # Each test ping is its own message.
     delivery.message_id = "msg_" + random_tokens.token_hex(16)
     session.add(delivery)
@@ -172,36 +214,30 @@ def enqueue_test(session: Session, subscription: Subscription) -> Delivery:
     return delivery
 
 
-def replay(session: Session, subscription: Subscription, since_seq: int) -> int:
-    """Send again every notifiable event from `since_seq` on that the subscription's
-    types and filters select (same webhook-id per event)."""
-    from registry.changes.listing import versions_at
-
+def replay(session: Session, subscription: Subscription, since_seq: int, *, actor: Actor,
+           now: datetime) -> int:
+    """Send again every notifiable event from `since_seq` on that reaches the
+    subscription (same webhook-id per event)."""
     events = session.scalars(
         select(ChangeEvent).where(ChangeEvent.seq >= since_seq, ChangeEvent.minor.is_(False))
         .order_by(ChangeEvent.seq))
-    now = utcnow()
     rows = []
     for event in events:
         # The processor's facts when the change took effect decide the filters, as then.
         versions = versions_at(session, event.effective_at, {event.processor_id})
-        facts = versions[0].state if versions else {}
-        services, countries = _event_scope(event)
-        services.update(facts.get("services") or [])
-        countries.update(f.countries_of(facts) | ({facts["country"]} if facts.get("country")
-                                                   else set()))
-        if _interested(subscription, event, services, countries):
-            rows.append(_delivery_row(subscription.id, "event", event.seq, now))
+        if reaches(subscription, event, versions[0].state if versions else {}):
+            rows.append(_delivery_row(subscription.id, DeliveryPurpose.EVENT, event.seq, now))
     if rows:
         session.execute(insert(Delivery), rows)
+    _audit(session, actor, "replay", subscription, None)
     return len(rows)
 
 
-def retry(session: Session, delivery: Delivery) -> Delivery:
-    if delivery.status == "sending":
+def retry(session: Session, delivery: Delivery, *, now: datetime) -> Delivery:
+    if delivery.status == DeliveryStatus.SENDING:
         raise ProblemError(409, "This delivery is being attempted right now.")
-    delivery.status = "pending"
-    delivery.next_attempt_at = utcnow()
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = now
     delivery.claim_token = None
     delivery.lease_until = None
     session.flush()
@@ -211,70 +247,76 @@ def retry(session: Session, delivery: Delivery) -> Delivery:
 # -- e-mail subscriptions (double opt-in) ---------------------------------------------
 
 
-def _suppression_hash(email: str) -> str:
-    return secrets.keyed_hash(email.strip().lower(), settings().SECRET_KEY, "unsubscribed")
+def _suppression_hash(email: str, settings: Settings) -> str:
+    return crypto.keyed_hash(email.strip().lower(), settings.SECRET_KEY, "unsubscribed")
 
 
-def subscribe_email(session: Session, email: str, lang: str, services: list[str]
-                    ) -> tuple[Subscription, str] | None:
+def subscribe_email(session: Session, email: str, lang: str, services: list[str], *,
+                    settings: Settings, now: datetime) -> tuple[Subscription, str] | None:
     """A pending subscription and the token for its confirmation link; None when nothing
     should be sent (already subscribed and confirmed). A new request after unsubscribing
     is allowed: confirming it is the address owner's explicit wish."""
     local, _, domain = email.strip().rpartition("@")
     email = f"{local}@{domain.lower()}"  # domains are case-insensitive; local parts may not be
     existing = session.scalar(select(Subscription).where(
-        Subscription.kind == "email", Subscription.email == email))
-    if existing is not None and existing.status == "active":
+        Subscription.kind == SubscriptionKind.EMAIL, Subscription.email == email))
+    if existing is not None and existing.status == SubscriptionStatus.ACTIVE:
         return None
-    subscription = existing or Subscription(kind="email", email=email, name=email,
-                                            created_by="public")
+    subscription = existing or Subscription(kind=SubscriptionKind.EMAIL, email=email,
+                                            name=email, created_by="public", created_at=now)
     subscription.lang = lang
     subscription.services = services
-    subscription.status = "pending"
-    subscription.updated_at = utcnow()
+    subscription.status = SubscriptionStatus.PENDING
+    subscription.updated_at = now
     session.add(subscription)
     session.flush()
-    token = confirm_token(subscription)
-    session.add(Delivery(**{**_delivery_row(subscription.id, "confirmation", None, utcnow()),
+    token = link_token(subscription, LinkPurpose.CONFIRM, settings)
+    session.add(Delivery(**{**_delivery_row(subscription.id, DeliveryPurpose.CONFIRMATION,
+                                            None, now),
                             "message_id": "msg_" + random_tokens.token_hex(16)}))
     session.flush()
     return subscription, token
 
 
-def confirm_email(session: Session, token: str) -> Subscription | None:
-    """Activate the subscription the token names; None for a token that names none."""
-    subscription_id = secrets.read_link_token(token, settings().SECRET_KEY, "confirm")
-    subscription = session.get(Subscription, subscription_id) if subscription_id else None
-    if subscription is None or subscription.kind != "email":
+def link_token(subscription: Subscription, purpose: LinkPurpose, settings: Settings) -> str:
+    """The token of a link in a mail; derived, not stored: the worker rebuilds it to send."""
+    return crypto.link_token(subscription.id, settings.SECRET_KEY, purpose)
+
+
+def linked_subscription_id(token: str, purpose: LinkPurpose, settings: Settings) -> str | None:
+    """The subscription a link names, when the token is right (it may have been deleted)."""
+    return crypto.read_link_token(token, settings.SECRET_KEY, purpose)
+
+
+def _email_subscription(session: Session, subscription_id: str) -> Subscription | None:
+    subscription = session.get(Subscription, subscription_id)
+    if subscription is None or subscription.kind != SubscriptionKind.EMAIL:
         return None
-    if subscription.status != "pending":
+    return subscription
+
+
+def confirm_email(session: Session, subscription_id: str, *, settings: Settings,
+                  now: datetime) -> Subscription | None:
+    """Activate the subscription a confirmation link named; None when it is gone."""
+    subscription = _email_subscription(session, subscription_id)
+    if subscription is None or subscription.status != SubscriptionStatus.PENDING:
         return subscription
-    subscription.status = "active"
-    subscription.updated_at = utcnow()
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.updated_at = now
     session.execute(EmailSuppression.__table__.delete().where(
-        EmailSuppression.email_hash == _suppression_hash(subscription.email or "")))
+        EmailSuppression.email_hash == _suppression_hash(subscription.email or "", settings)))
     session.flush()
     return subscription
 
 
-def unsubscribe(session: Session, token: str) -> bool:
+def unsubscribe(session: Session, subscription_id: str, *, settings: Settings) -> bool:
     """Delete the subscription (and its address); keep only a keyed hash to suppress mail."""
-    subscription_id = secrets.read_link_token(token, settings().SECRET_KEY, "unsubscribe")
-    subscription = session.get(Subscription, subscription_id) if subscription_id else None
-    if subscription is None or subscription.kind != "email":
+    subscription = _email_subscription(session, subscription_id)
+    if subscription is None:
         return False
-    suppression = _suppression_hash(subscription.email or "")
+    suppression = _suppression_hash(subscription.email or "", settings)
     if session.get(EmailSuppression, suppression) is None:
         session.add(EmailSuppression(email_hash=suppression))
     session.delete(subscription)
     session.flush()
     return True
-
-
-def unsubscribe_token(subscription: Subscription) -> str:
-    return secrets.link_token(subscription.id, settings().SECRET_KEY, "unsubscribe")
-
-
-def confirm_token(subscription: Subscription) -> str:
-    # Derived, not stored: the worker rebuilds the link when it sends the mail.
-    return secrets.link_token(subscription.id, settings().SECRET_KEY, "confirm")

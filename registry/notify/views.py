@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from sqlalchemy import select
 
 from registry import db
-from registry.audit.services import record
-from registry.auth.services import current_actor
-from registry.errors import ProblemError
+from registry.auth.views import current_actor
+from registry.db import utcnow
+from registry.errors import ProblemError, found
 from registry.extensions import Blueprint
 from registry.notify import services
 from registry.notify.models import Delivery, Subscription
@@ -24,47 +24,38 @@ from registry.notify.schemas import (
     SubscriptionPatchSchema,
     SubscriptionSchema,
 )
+from registry.notify.vocabularies import SubscriptionKind
 
 blp = Blueprint(
-    "subscriptions",
-    __name__,
-    url_prefix="/v1",
-    description="Webhook and e-mail subscriptions, their deliveries and every attempt.",
-    read_role="editor",
-    write_role="editor",
-)
+    "subscriptions", __name__, url_prefix="/v1", read_role="editor", write_role="editor",
+    description="Webhook and e-mail subscriptions, their deliveries and every attempt.")
 
 
 def _subscription(subscription_id: str) -> Subscription:
-    subscription = db.session.get(Subscription, subscription_id)
-    if subscription is None:
-        raise ProblemError(404, f"No subscription with id {subscription_id!r}.")
-    return subscription
+    return found(db.session.get(Subscription, subscription_id),
+                 f"No subscription with id {subscription_id!r}.")
 
 
 def _webhook(subscription_id: str) -> Subscription:
     subscription = _subscription(subscription_id)
-    if subscription.kind != "webhook":
+    if subscription.kind != SubscriptionKind.WEBHOOK:
         raise ProblemError(409, "This is an e-mail subscription; its owner manages it.")
     return subscription
 
 
-def _dump(subscription: Subscription) -> dict:
-    data = {c: getattr(subscription, c) for c in (
-        "id", "kind", "name", "url", "email", "event_types", "lang", "status", "status_reason",
-        "failing_since", "created_at", "created_by", "previous_secret_expires_at")}
-    data["filters"] = {"services": subscription.services, "countries": subscription.countries}
-    return data
+def _settings():
+    return current_app.config["SETTINGS"]
 
 
-def _audit(action: str, subscription: Subscription, before: dict | None) -> None:
-    # No e-mail address in the audit log: it must be gone once its owner unsubscribes.
-    after = SubscriptionSchema().dump(_dump(subscription)) if action != "delete" else None
-    for entry in (before, after):
-        if entry is not None:
-            entry["email"] = None
-    record(db.session, actor=current_actor(), action=action, entity_type="subscription",
-           entity_id=subscription.id, before=before, after=after)
+def _presented(subscription: Subscription) -> dict:
+    """The subscription as GET shows it, with the ETag of that (whatever else is sent)."""
+    view = services.subscription_view(subscription)
+    blp.set_etag(view, SubscriptionSchema)
+    return view
+
+
+def _check(subscription: Subscription) -> None:
+    blp.check_etag(services.subscription_view(subscription), SubscriptionSchema)
 
 
 @blp.route("/subscriptions")
@@ -78,7 +69,7 @@ class Subscriptions(MethodView):
         """
         rows = db.session.scalars(select(Subscription).order_by(Subscription.created_at,
                                                                 Subscription.id))
-        return [_dump(s) for s in rows]
+        return [services.subscription_view(s) for s in rows]
 
     @blp.etag
     @blp.arguments(SubscriptionSchema)
@@ -89,11 +80,11 @@ class Subscriptions(MethodView):
 
         The response carries the signing secret (`whsec_...`) once.
         """
-        subscription, secret = services.create_webhook(db.session, data, actor=current_actor())
-        _audit("create", subscription, None)
+        subscription, secret = services.create_webhook(
+            db.session, data, actor=current_actor(), settings=_settings(), now=utcnow())
         db.session.commit()
         url = url_for("subscriptions.Subscription", subscription_id=subscription.id)
-        return {**_dump(subscription), "secret": secret}, 201, {"Location": url}
+        return {**_presented(subscription), "secret": secret}, 201, {"Location": url}
 
 
 @blp.route("/subscriptions/<subscription_id>", endpoint="Subscription")
@@ -102,7 +93,7 @@ class SubscriptionItem(MethodView):
     @blp.response(200, SubscriptionSchema)
     def get(self, subscription_id):
         """Get a subscription"""
-        return _dump(_subscription(subscription_id))
+        return _presented(_subscription(subscription_id))
 
     @blp.etag
     @blp.arguments(SubscriptionPatchSchema)
@@ -113,22 +104,19 @@ class SubscriptionItem(MethodView):
         `status: active` resumes a paused subscription.
         """
         subscription = _webhook(subscription_id)
-        before = SubscriptionSchema().dump(_dump(subscription))
-        blp.check_etag(before)
-        services.update_webhook(db.session, subscription, data)
-        _audit("update", subscription, before)
+        _check(subscription)
+        services.update_webhook(db.session, subscription, data, actor=current_actor(),
+                                settings=_settings(), now=utcnow())
         db.session.commit()
-        return _dump(subscription)
+        return _presented(subscription)
 
     @blp.etag
     @blp.response(204)
     def delete(self, subscription_id):
         """Delete a subscription and its delivery log"""
         subscription = _subscription(subscription_id)
-        before = SubscriptionSchema().dump(_dump(subscription))
-        blp.check_etag(before)
-        _audit("delete", subscription, dict(before))
-        db.session.delete(subscription)
+        _check(subscription)
+        services.delete_subscription(db.session, subscription, actor=current_actor())
         db.session.commit()
 
 
@@ -142,8 +130,8 @@ class RotateSecret(MethodView):
         24 hours so receivers can switch without missing a delivery.
         """
         subscription = _webhook(subscription_id)
-        secret = services.rotate_secret(db.session, subscription)
-        _audit("rotate-secret", subscription, None)
+        secret = services.rotate_secret(db.session, subscription, actor=current_actor(),
+                                        settings=_settings(), now=utcnow())
         db.session.commit()
         return {"secret": secret,
                 "previous_secret_expires_at": subscription.previous_secret_expires_at}
@@ -165,7 +153,7 @@ class Deliveries(MethodView):
         query = select(Delivery).where(Delivery.subscription_id == subscription_id)
         if status := filters.get("status"):
             query = query.where(Delivery.status == status)
-        return db.page_of(query.order_by(Delivery.id.desc()), pagination_parameters)
+        return db.page_of(db.session, query.order_by(Delivery.id.desc()), pagination_parameters)
 
 
 @blp.route("/subscriptions/<subscription_id>/replay")
@@ -179,8 +167,8 @@ class Replay(MethodView):
         webhook-id it had, so receivers can deduplicate.
         """
         subscription = _subscription(subscription_id)
-        queued = services.replay(db.session, subscription, args["since"])
-        _audit("replay", subscription, None)
+        queued = services.replay(db.session, subscription, args["since"], actor=current_actor(),
+                                 now=utcnow())
         db.session.commit()
         return {"queued": queued}
 
@@ -190,7 +178,7 @@ class TestPing(MethodView):
     @blp.response(202, DeliverySchema)
     def post(self, subscription_id):
         """Send a test delivery"""
-        delivery = services.enqueue_test(db.session, _webhook(subscription_id))
+        delivery = services.enqueue_test(db.session, _webhook(subscription_id), now=utcnow())
         db.session.commit()
         return delivery
 
@@ -203,9 +191,8 @@ class Retry(MethodView):
 
         For a failed (dead-lettered) delivery, or one to retry early.
         """
-        delivery = db.session.get(Delivery, delivery_id)
-        if delivery is None:
-            raise ProblemError(404, f"No delivery with id {delivery_id}.")
-        services.retry(db.session, delivery)
+        delivery = found(db.session.get(Delivery, delivery_id),
+                         f"No delivery with id {delivery_id}.")
+        services.retry(db.session, delivery, now=utcnow())
         db.session.commit()
         return delivery

@@ -30,6 +30,13 @@ from registry import db
 from registry.db import utcnow
 from registry.notify import delivery as send
 from registry.notify.models import Delivery, DeliveryAttempt, Subscription
+from registry.notify.vocabularies import (
+    AttemptOutcome,
+    DeliveryPurpose,
+    DeliveryStatus,
+    SubscriptionKind,
+    SubscriptionStatus,
+)
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
@@ -37,7 +44,7 @@ LEASE = timedelta(seconds=120)
 
 @dataclass
 class Outcome:
-    outcome: str  # delivered | retry | failed | gone
+    outcome: AttemptOutcome
     status_code: int | None = None
     error: str | None = None
     duration_ms: int = 0
@@ -112,8 +119,9 @@ class Worker:
             select(Delivery.id)
             .where(
                 or_(
-                    and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
-                    and_(Delivery.status == "sending", Delivery.lease_until < now),
+                    and_(Delivery.status == DeliveryStatus.PENDING,
+                         Delivery.next_attempt_at <= now),
+                    and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now),
                 )
             )
             .order_by(Delivery.next_attempt_at, Delivery.id)
@@ -123,7 +131,7 @@ class Worker:
         claimed = db.session.execute(
             update(Delivery)
             .where(Delivery.id.in_(due.scalar_subquery()))
-            .values(status="sending", claim_token=token, lease_until=now + LEASE)
+            .values(status=DeliveryStatus.SENDING, claim_token=token, lease_until=now + LEASE)
             .returning(Delivery.id, Delivery.attempts)
             .execution_options(synchronize_session=False)
         ).all()
@@ -137,8 +145,10 @@ class Worker:
             delivery = deliveries[job.delivery_id]
             subscription = delivery.subscription
             try:
-                if subscription.status not in ("active", "pending") or (
-                        subscription.status == "pending" and delivery.purpose != "confirmation"):
+                if subscription.status not in (SubscriptionStatus.ACTIVE,
+                                               SubscriptionStatus.PENDING) or (
+                        subscription.status == SubscriptionStatus.PENDING
+                        and delivery.purpose != DeliveryPurpose.CONFIRMATION):
                     job.problem = f"subscription is {subscription.status}"
                     continue
                 job.message = send.build(delivery, subscription, self.settings, bodies)
@@ -150,21 +160,21 @@ class Worker:
 
     def attempt(self, job: Job) -> Outcome:
         if job.message is None:
-            return Outcome("failed", error=job.problem)
+            return Outcome(AttemptOutcome.FAILED, error=job.problem)
         started = time.monotonic()
         try:
             status = send.deliver(job.message, self.client, self.settings)
         except send.Undeliverable as error:
-            return Outcome("failed", error=str(error), duration_ms=_ms(started))
+            return Outcome(AttemptOutcome.FAILED, error=str(error), duration_ms=_ms(started))
         except Exception as error:  # noqa: BLE001 - any failure is a retry, never a crash
-            return Outcome("retry", error=f"{type(error).__name__}: {error}"[:500],
+            return Outcome(AttemptOutcome.RETRY, error=f"{type(error).__name__}: {error}"[:500],
                            duration_ms=_ms(started))
         if status is None or 200 <= status < 300:
-            return Outcome("delivered", status, duration_ms=_ms(started))
+            return Outcome(AttemptOutcome.DELIVERED, status, duration_ms=_ms(started))
         if status == 410:
-            return Outcome("gone", status, "410 Gone: the receiver asked to stop",
+            return Outcome(AttemptOutcome.GONE, status, "410 Gone: the receiver asked to stop",
                            duration_ms=_ms(started))
-        return Outcome("retry", status, f"HTTP {status}", duration_ms=_ms(started))
+        return Outcome(AttemptOutcome.RETRY, status, f"HTTP {status}", duration_ms=_ms(started))
 
     # -- recording --------------------------------------------------------------------------
 
@@ -187,14 +197,14 @@ class Worker:
             attempts.append({"delivery_id": row.id, "at": now, "worker": self.name,
                              "duration_ms": outcome.duration_ms, "outcome": final,
                              "status_code": outcome.status_code, "error": outcome.error})
-            if row.kind == "webhook":
+            if row.kind == SubscriptionKind.WEBHOOK:
                 told.append((row.subscription_id, outcome, row.failing_since is not None))
         if changes:
             db.session.execute(update(Delivery), changes)
             db.session.execute(insert(DeliveryAttempt), attempts)
         # A success to a subscription that was not failing changes nothing about it.
         changing = {sid for sid, outcome, failing in told
-                    if failing or outcome.outcome != "delivered"}
+                    if failing or outcome.outcome != AttemptOutcome.DELIVERED}
         if changing:
             subscriptions = {s.id: s for s in db.session.scalars(
                 select(Subscription).where(Subscription.id.in_(changing)))}
@@ -204,37 +214,39 @@ class Worker:
 
     def _next_state(self, change: dict, outcome: Outcome, now: datetime) -> str:
         """Set the row's next status in `change`; return the attempt's outcome."""
-        if outcome.outcome == "delivered":
-            change["status"], change["delivered_at"] = "delivered", now
-            return "delivered"
-        if outcome.outcome in ("gone", "failed"):
-            change["status"] = "failed"
+        if outcome.outcome == AttemptOutcome.DELIVERED:
+            change["status"], change["delivered_at"] = DeliveryStatus.DELIVERED, now
+            return AttemptOutcome.DELIVERED
+        if outcome.outcome in (AttemptOutcome.GONE, AttemptOutcome.FAILED):
+            change["status"] = DeliveryStatus.FAILED
             return outcome.outcome
         delays = self.settings.retry_delays()
         if change["attempts"] > len(delays):
-            change["status"] = "failed"  # dead letter: retry by hand with /v1/deliveries/{id}/retry
-            return "failed"
+            # Dead letter: retry by hand with /v1/deliveries/{id}/retry.
+            change["status"] = DeliveryStatus.FAILED
+            return AttemptOutcome.FAILED
         delay = delays[change["attempts"] - 1]
         # Jitter spreads retries of many deliveries that failed together.
         change["next_attempt_at"] = now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
-        change["status"] = "pending"
-        return "retry"
+        change["status"] = DeliveryStatus.PENDING
+        return AttemptOutcome.RETRY
 
     def _update_subscription(self, subscription: Subscription, outcome: Outcome,
                              now: datetime) -> None:
-        if subscription.kind != "webhook":
+        if subscription.kind != SubscriptionKind.WEBHOOK:
             return
-        if outcome.outcome == "delivered":
+        if outcome.outcome == AttemptOutcome.DELIVERED:
             subscription.failing_since = None
             return
-        if outcome.outcome == "gone":
-            subscription.status = "disabled"
+        if outcome.outcome == AttemptOutcome.GONE:
+            subscription.status = SubscriptionStatus.DISABLED
             subscription.status_reason = "The receiver answered 410 Gone."
             return
         subscription.failing_since = subscription.failing_since or now
         pause_after = timedelta(hours=self.settings.WEBHOOK_PAUSE_AFTER_HOURS)
-        if subscription.status == "active" and now - subscription.failing_since >= pause_after:
-            subscription.status = "paused"
+        if (subscription.status == SubscriptionStatus.ACTIVE
+                and now - subscription.failing_since >= pause_after):
+            subscription.status = SubscriptionStatus.PAUSED
             subscription.status_reason = (
                 f"Every delivery since {subscription.failing_since.isoformat()} failed; "
                 f"ask {subscription.created_by} (who set it up) to fix the receiver, then "

@@ -12,19 +12,20 @@ from sqlalchemy.orm import Session
 
 from registry.adequacy.countries import localised_country_name
 from registry.adequacy.lookup import adequacy
-from registry.changes import facts as f
+from registry.changes.facts import locations_of
 from registry.changes.listing import Upcoming, listed_at, upcoming_at, versions_at
 from registry.changes.models import ChangeEvent
+from registry.changes.vocabularies import EventType
 from registry.i18n import DEFAULT_LANGUAGE
 from registry.i18n.labels import ADEQUACY, CHANGES, HEADINGS, ROLES, label
 
 CHANGE_NAMES = {
-    "processor.added": "added",
-    "processor.removed": "removed",
-    "processor.replaced": "replaced",
-    "processor.updated": "updated",
-    "location.added": "location_added",
-    "location.removed": "location_removed",
+    EventType.PROCESSOR_ADDED: "added",
+    EventType.PROCESSOR_REMOVED: "removed",
+    EventType.PROCESSOR_REPLACED: "replaced",
+    EventType.PROCESSOR_UPDATED: "updated",
+    EventType.LOCATION_ADDED: "location_added",
+    EventType.LOCATION_REMOVED: "location_removed",
 }
 
 
@@ -62,7 +63,7 @@ def _purpose(purpose: dict[str, str] | None, lang: str) -> str:
 def row(processor_id: str, facts: dict[str, Any], query: ListQuery, on: date,
         names: dict[str, str]) -> dict[str, Any]:
     """One processor as the public list shows it, in the query's language and regime."""
-    locations = sorted(f.locations_of(facts), key=lambda loc: (loc["country"], loc["role"]))
+    locations = sorted(locations_of(facts), key=lambda loc: (loc["country"], loc["role"]))
     parent_id = facts.get("parent_id")
     return {
         "id": processor_id,

@@ -8,11 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-import marshmallow as ma
-from flask.views import MethodView
 from markupsafe import Markup
-
-from registry.public.views import LIST_QUERY, blp, list_response
 
 CSV_COLUMNS = (
     "id", "status", "name", "legal_name", "country_code", "country", "purpose", "services",
@@ -195,51 +191,3 @@ def render_html(document: Document) -> tuple[bytes, str]:
     section = Markup('<section lang="{}" class="subprocessor-list">\n{}</section>\n').format(
         document["lang"], Markup().join(parts))
     return str(section).encode("utf-8"), "text/html"
-
-
-# -- routes ------------------------------------------------------------------------
-
-TEXT_BODY = {"type": "string"}
-
-
-@blp.route("/subprocessors.csv")
-class SubprocessorsCsv(MethodView):
-    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
-    @blp.response(200, TEXT_BODY, content_type="text/csv",
-                  description="RFC 4180 CSV, UTF-8, with a header row")
-    def get(self, args):
-        """The subprocessor list as CSV
-
-        One row per current subprocessor (`status` `current`) and per announced
-        change (`status` `upcoming`). Cells that a spreadsheet would read as a
-        formula (starting with `=`, `+`, `-`, `@`, tab or CR) start with `'`.
-        """
-        return list_response(args, "csv", render_csv)
-
-
-@blp.route("/subprocessors.md")
-class SubprocessorsMarkdown(MethodView):
-    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
-    @blp.response(200, TEXT_BODY, content_type="text/markdown",
-                  description="GitHub-flavoured Markdown, UTF-8")
-    def get(self, args):
-        """The subprocessor list as Markdown
-
-        A heading and GitHub-flavoured Markdown tables (current, then announced
-        changes) with headings and country names in `lang`, for static-site builds.
-        """
-        return list_response(args, "md", render_markdown)
-
-
-@blp.route("/subprocessors.html")
-class SubprocessorsHtml(MethodView):
-    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
-    @blp.response(200, TEXT_BODY, content_type="text/html",
-                  description="An HTML fragment (a `<section>`), UTF-8, without scripts")
-    def get(self, args):
-        """The subprocessor list as an HTML fragment
-
-        A `<section class="subprocessor-list">` with semantic tables in `lang`,
-        to embed in a page; no scripts or styles, every value escaped.
-        """
-        return list_response(args, "html", render_html)

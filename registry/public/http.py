@@ -1,25 +1,34 @@
-"""HTTP caching and CORS for /public: strong ETags, Last-Modified, 304s."""
+"""HTTP caching for /public: strong ETags, Last-Modified, 304s; and the JSON bytes."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
-from flask import Response, current_app, request
+from flask import Response, request
 from werkzeug.http import http_date
 
 STALE_WHILE_REVALIDATE = 3600
 
 
-def cache_control() -> str:
-    return _cache_control(current_app.config["SETTINGS"].PUBLIC_MAX_AGE)
-
-
 @lru_cache(maxsize=8)
-def _cache_control(max_age: int) -> str:
+def cache_control(max_age: int) -> str:
     return f"public, max-age={max_age}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+
+
+def _isoformat(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_body(data) -> bytes:
+    """Compact, key-sorted UTF-8 JSON: equal data, equal bytes, equal ETags. Dates as
+    ISO 8601, the way the schemas write them."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_isoformat).encode()
 
 
 def strong_etag(body: bytes) -> str:
@@ -30,13 +39,14 @@ def public_response(
     body: bytes,
     mimetype: str,
     *,
+    max_age: int,
     last_modified: datetime | None = None,
     vary: Iterable[str] = (),
     etag: str | None = None,
 ) -> Response:
     """A cacheable response, or 304 when the client's copy is current."""
     etag = etag or strong_etag(body)
-    headers = [("ETag", f'"{etag}"'), ("Cache-Control", cache_control())]
+    headers = [("ETag", f'"{etag}"'), ("Cache-Control", cache_control(max_age))]
     if last_modified is not None:
         headers.append(("Last-Modified", _http_date(last_modified)))
     if vary:
@@ -61,15 +71,3 @@ def _client_has(etag: str, last_modified: datetime | None) -> bool:
     if request.if_modified_since and last_modified is not None:
         return last_modified.replace(microsecond=0) <= request.if_modified_since
     return False
-
-
-def add_cors(response: Response) -> Response:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Link"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = (
-            "Content-Type, If-None-Match, If-Modified-Since"
-        )
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response

@@ -5,9 +5,9 @@ from __future__ import annotations
 from marshmallow import fields
 
 from registry.adequacy.dataset import REGIMES, STATUSES
-from registry.extensions import QuerySchema, StrictSchema, WholeRegexp, one_of
 from registry.i18n import LANGUAGES
 from registry.public.document import CHANGE_NAMES
+from registry.schemas import QuerySchema, StrictSchema, WholeRegexp, one_of
 
 
 class ListQuerySchema(QuerySchema):

@@ -1,10 +1,14 @@
-"""/public routes (anonymous, read-only, CORS, cacheable)."""
+"""Every /public route of the list (anonymous, read-only, CORS, cacheable).
+
+The representations are rendered by `document`, `formats`, `feeds` and `embed`;
+this module only reads the request, caches and answers.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Hashable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
+from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import Response, current_app, request
@@ -14,43 +18,42 @@ from registry import db
 from registry.adequacy.dataset import load_regime
 from registry.adequacy.lookup import today_utc
 from registry.adequacy.schemas import CountriesQuerySchema, CountriesSchema
-from registry.adequacy.services import country_list, default_regime
+from registry.adequacy.services import country_list
+from registry.config import Settings
+from registry.cors import allow_any_origin
 from registry.db import utcnow
 from registry.extensions import Blueprint
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from registry.public import embed, feeds, formats
 from registry.public.cache import RenderCache
 from registry.public.document import ListQuery, build
-from registry.public.http import add_cors, public_response
+from registry.public.http import json_body, public_response
 from registry.public.schemas import ListQuerySchema, SubprocessorListSchema
 
 blp = Blueprint(
-    "public",
-    __name__,
-    url_prefix="/public",
-    description="The public subprocessor list, its changes and country adequacy; no token.",
-    read_role=None,
-    write_role=None,
-)
-blp.after_request(add_cors)
+    "public", __name__, url_prefix="/public", read_role=None, write_role=None,
+    description="The public subprocessor list, its changes and country adequacy; no token.")
+blp.after_request(allow_any_origin)
 # One instance for every request: building a schema per request shows on the hot path.
 LIST_QUERY = ListQuerySchema()
+TEXT_BODY = {"type": "string"}
 
 
-def _isoformat(value):
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
 
 
-def json_body(data) -> bytes:
-    """Compact, key-sorted UTF-8 JSON: equal data, equal bytes, equal ETags. Dates as
-    ISO 8601, the way the schemas write them."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=_isoformat).encode()
+def _cache() -> RenderCache:
+    return current_app.extensions["registry.public_cache"]
+
+
+def _respond(body: bytes, mimetype: str, **kwargs) -> Response:
+    return public_response(body, mimetype, max_age=_settings().PUBLIC_MAX_AGE, **kwargs)
 
 
 def list_query(args: dict) -> ListQuery:
     lang = args.get("lang") or request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
-    return ListQuery(lang=lang, regime=args.get("regime") or default_regime(),
+    return ListQuery(lang=lang, regime=args.get("regime") or _settings().DEFAULT_REGIME,
                      as_of=args.get("as_of"), service=args.get("service"))
 
 
@@ -68,7 +71,7 @@ def cached_response(
     day; `moment` replaces the second part for representations of a fixed moment.
     """
     now = utcnow()
-    cache: RenderCache = current_app.extensions["registry.public_cache"]
+    cache = _cache()
     seq, passed = cache.version(db.get_engine(), now)
     full_key = (key, seq, passed if moment is None else moment, now.date())
     rendered = cache.get(full_key, lambda: render(now))
@@ -77,8 +80,8 @@ def cached_response(
 
 
 def _serve(rendered, vary: tuple[str, ...]) -> Response:
-    response = public_response(rendered.body, rendered.mimetype, etag=rendered.etag,
-                               last_modified=rendered.last_modified, vary=vary)
+    response = _respond(rendered.body, rendered.mimetype, etag=rendered.etag,
+                        last_modified=rendered.last_modified, vary=vary)
     response.headers.extend(rendered.headers)
     return response
 
@@ -96,7 +99,7 @@ def serve_cached() -> Response | None:
     if request.method not in ("GET", "HEAD"):
         return None
     now = utcnow()
-    cache: RenderCache = current_app.extensions["registry.public_cache"]
+    cache = _cache()
     seq, passed = cache.version(db.get_engine(), now)
     hit = cache.peek(_request_key(seq, passed, now))
     if hit is None:
@@ -109,8 +112,7 @@ def list_response(args: dict, fmt: str, render: Callable[[dict], tuple[bytes, st
     query = list_query(args)
 
     def build_and_render(now: datetime):
-        document = build(db.session, query, now=now,
-                         organisation=current_app.config["SETTINGS"].ORGANISATION_NAME)
+        document = build(db.session, query, now=now, organisation=_settings().ORGANISATION_NAME)
         body, mimetype = render(document)
         return body, mimetype, document["generated_at"]
 
@@ -122,6 +124,9 @@ def render_json(document: dict) -> tuple[bytes, str]:
     # The document is built to SubprocessorListSchema's shape (a test holds it to the
     # OpenAPI schema); dumping it through marshmallow again cost most of a cold render.
     return json_body(document), "application/json"
+
+
+# -- the list ---------------------------------------------------------------------------
 
 
 @blp.route("/subprocessors")
@@ -138,6 +143,72 @@ class Subprocessors(MethodView):
         return list_response(args, "json", render_json)
 
 
+@blp.route("/subprocessors.csv")
+class SubprocessorsCsv(MethodView):
+    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type="text/csv",
+                  description="RFC 4180 CSV, UTF-8, with a header row")
+    def get(self, args):
+        """The subprocessor list as CSV
+
+        One row per current subprocessor (`status` `current`) and per announced
+        change (`status` `upcoming`). Cells that a spreadsheet would read as a
+        formula (starting with `=`, `+`, `-`, `@`, tab or CR) start with `'`.
+        """
+        return list_response(args, "csv", formats.render_csv)
+
+
+@blp.route("/subprocessors.md")
+class SubprocessorsMarkdown(MethodView):
+    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type="text/markdown",
+                  description="GitHub-flavoured Markdown, UTF-8")
+    def get(self, args):
+        """The subprocessor list as Markdown
+
+        A heading and GitHub-flavoured Markdown tables (current, then announced
+        changes) with headings and country names in `lang`, for static-site builds.
+        """
+        return list_response(args, "md", formats.render_markdown)
+
+
+@blp.route("/subprocessors.html")
+class SubprocessorsHtml(MethodView):
+    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type="text/html",
+                  description="An HTML fragment (a `<section>`), UTF-8, without scripts")
+    def get(self, args):
+        """The subprocessor list as an HTML fragment
+
+        A `<section class="subprocessor-list">` with semantic tables in `lang`,
+        to embed in a page; no scripts or styles, every value escaped.
+        """
+        return list_response(args, "html", formats.render_html)
+
+
+@blp.route("/embed.js")
+class EmbedScript(MethodView):
+    @blp.response(200, TEXT_BODY, content_type="text/javascript", description=(
+        "A dependency-free script. A page adds `<script src=\".../public/embed.js\" defer>"
+        "</script>` and a container `<div data-subprocessor-list data-lang=\"nl\" "
+        "data-service=\"voice\" data-regime=\"EU\"></div>`; the script fetches "
+        "/public/subprocessors for each container and renders localised tables into it."))
+    def get(self):
+        """The embeddable list script
+
+        Renders the public subprocessor list into every `[data-subprocessor-list]`
+        element of the page that loads it, in the container's `data-lang`, filtered
+        by `data-service` and with adequacy under `data-regime`. Styled through CSS
+        custom properties on the container (`--spl-font`, `--spl-text`,
+        `--spl-border`, `--spl-header-bg`, `--spl-stripe-bg`, `--spl-link`).
+        ---
+        The script is static; the list it renders comes from /public/subprocessors
+        (CORS), so its caching is independent of the list's.
+        """
+        body, modified = embed.script()
+        return _respond(body, "text/javascript", last_modified=modified)
+
+
 @blp.route("/countries")
 class PublicCountries(MethodView):
     @blp.arguments(CountriesQuerySchema, location="query", unknown=ma.RAISE)
@@ -148,10 +219,105 @@ class PublicCountries(MethodView):
         Every country's status under `regime` on `as_of` (default today),
         with names in `lang`.
         """
-        regime = args.get("regime") or default_regime()
+        regime = args.get("regime") or _settings().DEFAULT_REGIME
         on = args.get("as_of") or today_utc()
         data = CountriesSchema().dump(country_list(regime, on, args["lang"], args.get("status")))
         version = datetime.fromisoformat(load_regime(regime).version).replace(tzinfo=UTC)
         as_of_start = datetime.combine(on, time.min, tzinfo=UTC)
-        return public_response(json_body(data), "application/json",
-                               last_modified=min(max(version, as_of_start), datetime.now(UTC)))
+        return _respond(json_body(data), "application/json",
+                        last_modified=min(max(version, as_of_start), datetime.now(UTC)))
+
+
+# -- the change log and feeds -----------------------------------------------------------
+
+
+def _next_link(cursor: int) -> str:
+    args = request.args.copy()
+    args["cursor"] = str(cursor)
+    query = urlencode(list(args.items(multi=True)))
+    return f'<{_settings().public_url("/public/changes")}?{query}>; rel="next"'
+
+
+@blp.route("/changes")
+class Changes(MethodView):
+    @blp.arguments(feeds.ChangesQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, feeds.ChangeLogSchema, headers={"Link": {
+        "description": 'RFC 8288 link to the next page (rel="next"), when there is one',
+        "schema": {"type": "string"}}})
+    def get(self, args):
+        """The change log
+
+        Every public change, newest first, including editorial (`minor`) ones
+        and withdrawals. Page with `cursor` = the previous page's
+        `next_cursor`, or follow the `Link` header.
+        """
+        cursor, limit, lang = args.get("cursor"), args["limit"], args["lang"]
+
+        def render(now: datetime):
+            log = feeds.change_log(db.session, cursor=cursor, limit=limit, lang=lang,
+                                   settings=_settings())
+            following = log["next_cursor"]
+            headers = {"Link": _next_link(following)} if following else {}
+            return (json_body(log), "application/json", feeds.latest_announcement(db.session),
+                    headers)
+
+        return cached_response(("changes", cursor, limit, lang), render)
+
+
+@blp.route("/changes/<int:seq>")
+class Change(MethodView):
+    @blp.arguments(feeds.LangQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, feeds.PublicChangeSchema)
+    def get(self, args, seq):
+        """One change of the change log, by its sequence number"""
+        lang = args["lang"]
+
+        def render(now: datetime):
+            change = feeds.one_change(db.session, seq, lang=lang, settings=_settings())
+            return json_body(change), "application/json", feeds.latest_announcement(db.session)
+
+        return cached_response(("change", seq, lang), render)
+
+
+def feed_response(fmt: str, lang: str):
+    return cached_response(("feed", fmt, lang),
+                           lambda now: feeds.render_feed(db.session, fmt, lang, _settings()))
+
+
+@blp.route("/feed.atom")
+class AtomFeed(MethodView):
+    @blp.arguments(feeds.LangQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type=feeds.FEED_TYPES["atom"],
+                  description="An Atom 1.0 feed")
+    def get(self, args):
+        """Atom feed of changes
+
+        The latest 50 notified changes (editorial ones are left out), in `lang`.
+        """
+        return feed_response("atom", args["lang"])
+
+
+@blp.route("/feed.rss")
+class RssFeed(MethodView):
+    @blp.arguments(feeds.LangQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type=feeds.FEED_TYPES["rss"],
+                  description="An RSS 2.0 feed")
+    def get(self, args):
+        """RSS feed of changes
+
+        The latest 50 notified changes (editorial ones are left out), in `lang`.
+        """
+        return feed_response("rss", args["lang"])
+
+
+@blp.route("/feed.json")
+class JsonFeed(MethodView):
+    @blp.arguments(feeds.LangQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, feeds.JsonFeedSchema, content_type=feeds.FEED_TYPES["json"])
+    def get(self, args):
+        """JSON Feed of changes
+
+        The latest 50 notified changes (editorial ones are left out), in `lang`,
+        as JSON Feed 1.1.
+        """
+        return feed_response("json", args["lang"])

@@ -88,7 +88,7 @@ def processor_history(rng: random.Random, i: int, count: int, start: datetime,
                       end: datetime) -> list[dict[str, Any]]:
     """`count` events of one processor: added, then updates, location changes and the
     odd removal and re-addition, replayed on its facts so each `before` is what was."""
-    from registry.changes import facts as f
+    from registry.changes.facts import LOCATION_PREFIX, countries_of, diff
     from registry.db import new_id
 
     processor_id, name = new_id(), f"Processor {i:03d}"
@@ -103,10 +103,10 @@ def processor_history(rng: random.Random, i: int, count: int, start: datetime,
     }
     for _ in range(rng.randint(1, 3)):
         location_id, location = _new_location(rng)
-        facts[f.LOCATION_PREFIX + location_id] = location
+        facts[LOCATION_PREFIX + location_id] = location
     added_at = start + timedelta(seconds=rng.uniform(NOTICE.total_seconds(), 365 * 86400))
     events = [_event("processor.added", processor_id, name, added_at - NOTICE, added_at,
-                     f.diff({}, facts))]
+                     diff({}, facts))]
     span = (end - added_at).total_seconds()
     moments = sorted(added_at + timedelta(seconds=rng.uniform(60, span))
                      for _ in range(count - 1))
@@ -121,7 +121,7 @@ def processor_history(rng: random.Random, i: int, count: int, start: datetime,
             announced = max(previous + timedelta(seconds=1), at - NOTICE)
         else:
             kind = rng.choices(kinds, weights)[0]
-            locations = [k for k in facts if k.startswith(f.LOCATION_PREFIX)]
+            locations = [k for k in facts if k.startswith(LOCATION_PREFIX)]
             if kind == "location.removed" and len(locations) < 2:
                 kind = "processor.updated"
             if kind == "processor.updated":
@@ -129,14 +129,14 @@ def processor_history(rng: random.Random, i: int, count: int, start: datetime,
                     facts[field] = _new_value(rng, field, i, n)
             elif kind == "location.added":
                 location_id, location = _new_location(rng)
-                if location["country"] not in f.countries_of(facts):
+                if location["country"] not in countries_of(facts):
                     announced = max(previous + timedelta(seconds=1), at - NOTICE)
-                facts[f.LOCATION_PREFIX + location_id] = location
+                facts[LOCATION_PREFIX + location_id] = location
             elif kind == "location.removed":
                 del facts[rng.choice(locations)]
             else:
                 facts["listed"] = False
-        events.append(_event(kind, processor_id, name, announced, at, f.diff(before, facts)))
+        events.append(_event(kind, processor_id, name, announced, at, diff(before, facts)))
         previous = at
     return events
 

@@ -133,10 +133,10 @@ def seed_subscriptions(app, receiver: FastReceiver) -> None:
     the same work for the worker as decrypting 10,000 different ones)."""
     from registry import db
     from registry.db import new_id, utcnow
-    from registry.notify import secrets
+    from registry.notify import crypto
     from registry.notify.models import Subscription
 
-    secret = secrets.encrypt(secrets.new_signing_secret(), app.config["SETTINGS"].SECRET_KEY)
+    secret = crypto.encrypt(crypto.new_signing_secret(), app.config["SETTINGS"].SECRET_KEY)
     now = utcnow()
     rows = [{"id": new_id(), "kind": "webhook", "name": f"hook {n}", "url": receiver.url(str(n)),
              "event_types": [], "services": [], "countries": [], "lang": "en",
@@ -178,9 +178,8 @@ def workers(count: int, url: str, secret_key: str, log: Path) -> Iterator[list]:
 
 def run(backend: str, count: int, tmp_path: Path) -> None:
     from registry import create_app, db
-    from registry.auth.services import create_token
     from registry.notify.models import Delivery
-    from tests.factories import processor_payload
+    from tests.factories import add_token, processor_payload
 
     with fresh_database(backend, tmp_path) as url, FastReceiver() as receiver:
         app = create_app({"DATABASE_URL": url, "WEBHOOK_ALLOW_PRIVATE": True,
@@ -189,7 +188,7 @@ def run(backend: str, count: int, tmp_path: Path) -> None:
         try:
             seed_subscriptions(app, receiver)
             with app.app_context():
-                _, token = create_token(db.session, name="bench", role="editor")
+                token = add_token(db.session, name="bench", role="editor")
                 db.session.commit()
             log = tmp_path / f"workers-{backend}-{count}.log"
             with workers(count, url, settings.SECRET_KEY, log) as processes:

@@ -132,6 +132,7 @@ def _update(i: int, r: int) -> dict:
 def seed(url: str) -> dict:
     """100 active processors, announced 400 days ago, then 9 updates each: 1,000 events."""
     from registry import create_app, db
+    from registry.audit.services import Actor
     from registry.catalogue.models import Processor
     from registry.catalogue.schemas import ProcessorSchema
     from registry.catalogue.services import create_processor, update_processor
@@ -145,7 +146,8 @@ def seed(url: str) -> dict:
             ids = []
             for i in range(PROCESSORS):
                 data = ProcessorSchema().load(_payload(i))
-                processor = create_processor(session, data, actor="bench",
+                processor = create_processor(session, data, actor=Actor("bench"),
+                                             settings=app.config["SETTINGS"],
                                              now=base + timedelta(minutes=i))
                 ids.append(processor.id)
             session.commit()
@@ -153,7 +155,8 @@ def seed(url: str) -> dict:
             for r in range(1, rounds + 1):
                 for i, processor_id in enumerate(ids):
                     processor = session.get(Processor, processor_id)
-                    update_processor(session, processor, _update(i, r), actor="bench",
+                    update_processor(session, processor, _update(i, r), actor=Actor("bench"),
+                                     settings=app.config["SETTINGS"],
                                      now=base + timedelta(days=40 + 10 * r, minutes=i))
                 session.commit()
             facts = {

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from registry import db
+from registry.audit.services import Actor
 from registry.catalogue import services as catalogue
 from registry.catalogue.models import Processor
 from registry.catalogue.schemas import ProcessorSchema
-from registry.changes import facts as f
+from registry.changes.facts import apply as apply_changes
 from registry.changes.listing import listed_at
 from registry.changes.models import ChangeEvent
 
@@ -40,13 +42,17 @@ def replay(events: list[ChangeEvent], at: datetime) -> dict[str, dict]:
             continue
         for change in event.changes:
             target = change.get("processor_id", event.processor_id)
-            f.apply(states.setdefault(target, {}), [change])
+            apply_changes(states.setdefault(target, {}), [change])
     return {pid: state for pid, state in states.items() if state.get("listed")}
 
 
 def without_unset(facts: dict) -> dict:
     # A change to None removes the key on replay; the facts are the same.
     return {key: value for key, value in facts.items() if value is not None}
+
+
+def _writer(when: datetime) -> dict:
+    return {"actor": Actor("prop"), "settings": current_app.config["SETTINGS"], "now": when}
 
 
 def apply(step: tuple, when: datetime, ids: list[str], counter: list[int]) -> None:
@@ -56,22 +62,21 @@ def apply(step: tuple, when: datetime, ids: list[str], counter: list[int]) -> No
         data = ProcessorSchema().load({
             "name": f"P{counter[0]}", "country": "IE", "purpose": {"en": "x"},
             "locations": [{"country": args[0], "role": "hosting"}]})
-        ids.append(catalogue.create_processor(db.session, data, actor="prop", now=when).id)
+        ids.append(catalogue.create_processor(db.session, data, **_writer(when)).id)
         return
     if not ids:
         return
     processor = db.session.get(Processor, ids[args[0] % len(ids)])
     if kind == "retire" and processor.status == "active":
-        catalogue.update_processor(db.session, processor, {"status": "retired"}, actor="prop",
-                                   now=when)
+        catalogue.update_processor(db.session, processor, {"status": "retired"}, **_writer(when))
     elif kind == "purpose":
         catalogue.update_processor(db.session, processor, {"purpose": {"en": args[1]}},
-                                   actor="prop", now=when)
+                                   **_writer(when))
     elif kind == "location":
         catalogue.add_location(db.session, processor, {"country": args[1], "role": "storage",
-                                                       "safeguards": []}, actor="prop", now=when)
+                                                       "safeguards": []}, **_writer(when))
     elif kind == "drop_location" and processor.locations:
-        catalogue.delete_location(db.session, processor.locations[0], actor="prop", now=when)
+        catalogue.delete_location(db.session, processor.locations[0], **_writer(when))
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, database=None,
@@ -96,5 +101,5 @@ def test_timeline_equals_replay_and_settles_on_the_catalogue(app, steps):
 
         active = db.session.scalars(select(Processor).where(Processor.status == "active"))
         settled = {e.processor_id: e.facts for e in listed_at(db.session, FAR_FUTURE)}
-        assert settled == {p.id: without_unset(f.public_facts(p)) for p in active}
+        assert settled == {p.id: without_unset(catalogue.public_facts(p)) for p in active}
         db.session.rollback()

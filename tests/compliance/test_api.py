@@ -83,7 +83,7 @@ def test_demo_catalogue_gives_a_mix_of_findings(app, reader):
     from registry.demo import load_demo
 
     with app.app_context():
-        load_demo(db.session)
+        load_demo(db.session, settings=app.config["SETTINGS"])
         db.session.commit()
     summary = reader.get("/v1/compliance").get_json()["summary"]
     assert summary["error"] >= 1 and summary["warning"] >= 1 and summary["info"] >= 1

@@ -18,7 +18,8 @@ from registry.config import Settings
 from registry.db import Base
 from registry.notify.email import send_mail, smtp_server
 from registry.notify.models import Delivery, EmailSuppression, Subscription
-from registry.notify.services import unsubscribe_token
+from registry.notify.services import link_token
+from registry.notify.vocabularies import LinkPurpose
 from registry.notify.worker import Worker
 from tests.factories import create_processor
 
@@ -219,7 +220,8 @@ def test_bad_token_is_not_found(client, method, path):
 def test_unsubscribing_twice_is_harmless(app, client):
     subscribe(client)
     with app.app_context():
-        token = unsubscribe_token(db.session.scalar(select(Subscription)))
+        token = link_token(db.session.scalar(select(Subscription)), LinkPurpose.UNSUBSCRIBE,
+                           app.config["SETTINGS"])
     url = f"/public/subscriptions/unsubscribe?token={token}"
     assert client.post(url).status_code == 200
     assert client.post(url).status_code == 200
@@ -325,3 +327,29 @@ def test_notices_name_the_reply_to_address_for_objections(app, client, editor, i
     assert run_worker(app) == 1
     [notice] = inbox.take()
     assert notice["Reply-To"] == "objections@org.example"
+
+
+def test_sign_up_allows_cross_origin_posts(client):
+    preflight = client.options("/public/subscriptions", headers={
+        "Origin": "https://www.example", "Access-Control-Request-Method": "POST"})
+    posted = subscribe(client)
+
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert posted.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("purpose", [LinkPurpose.CONFIRM, LinkPurpose.UNSUBSCRIBE])
+def test_token_pages_are_neither_cors_nor_cached(app, client, purpose):
+    subscribe(client)
+    with app.app_context():
+        token = link_token(db.session.scalar(select(Subscription)), purpose,
+                           app.config["SETTINGS"])
+    url = f"/public/subscriptions/{purpose}?token={token}"
+
+    first, again = client.get(url), client.get(url)
+
+    for page in (first, again):
+        assert page.status_code == 200
+        assert "Access-Control-Allow-Origin" not in page.headers
+        assert page.headers["Cache-Control"] == "no-store"
+        assert "ETag" not in page.headers

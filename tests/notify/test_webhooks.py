@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from registry import create_app, db
-from registry.auth.services import create_token
 from registry.notify.worker import Worker
-from tests.factories import create_processor, processor_payload
+from tests.factories import add_token, create_processor, processor_payload
 from tests.notify.conftest import subscribe
 
 
@@ -62,6 +61,16 @@ def test_the_secret_is_shown_once(editor, receiver):
     assert created["secret"] not in str(listed) + str(fetched)
 
 
+def test_the_etag_a_post_returns_is_the_one_a_get_returns(editor, receiver):
+    created = editor.post("/v1/subscriptions", json={"name": "tagged", "url": receiver.url("t")})
+    url = created.headers["Location"]
+
+    assert editor.get(url).headers["ETag"] == created.headers["ETag"]
+    renamed = editor.patch(url, json={"name": "renamed"},
+                           headers={"If-Match": created.headers["ETag"]})
+    assert renamed.status_code == 200, renamed.get_json()
+
+
 def test_readers_may_not_see_or_create_subscriptions(reader, receiver):
     assert reader.get("/v1/subscriptions").status_code == 403
     response = reader.post("/v1/subscriptions", json={"name": "r", "url": receiver.url("r")})
@@ -75,7 +84,7 @@ def test_private_webhook_urls_are_refused(app, database_url, url):
                          "WEBHOOK_ALLOW_PRIVATE": False})
     try:
         with strict.app_context():
-            _, secret = create_token(db.session, name="strict-editor", role="editor")
+            secret = add_token(db.session, name="strict-editor", role="editor")
             db.session.commit()
         response = strict.test_client().post(
             "/v1/subscriptions", json={"name": "ssrf", "url": url},

@@ -1,4 +1,7 @@
-"""/v1/changes: every announced change, and withdrawing one before it takes effect."""
+"""/v1/changes: every announced change, and withdrawing one before it takes effect.
+
+These routes sit with the catalogue because a withdrawal undoes a catalogue write.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,17 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from registry import db
-from registry.audit.services import record
-from registry.auth.services import current_actor
+from registry.auth.views import current_actor
+from registry.catalogue.services import withdraw_change
 from registry.changes.models import ChangeEvent
 from registry.changes.schemas import ChangeEventSchema, ChangeQuerySchema, WithdrawSchema
-from registry.changes.services import withdraw
+from registry.changes.services import get_change
 from registry.db import utcnow
-from registry.errors import ProblemError
 from registry.extensions import Blueprint
 
 blp = Blueprint(
-    "changes",
-    __name__,
-    url_prefix="/v1/changes",
-    description="Announced changes of the public list, with notice overrides; withdrawals.",
-)
+    "changes", __name__, url_prefix="/v1/changes",
+    description="Announced changes of the public list, with notice overrides; withdrawals.")
 
 
 @blp.route("")
@@ -45,7 +44,8 @@ class Changes(MethodView):
             now = utcnow()
             query = query.where(ChangeEvent.effective_at > now if filters["pending"]
                                 else ChangeEvent.effective_at <= now)
-        return db.page_of(query.order_by(ChangeEvent.seq.desc()), pagination_parameters)
+        return db.page_of(db.session, query.order_by(ChangeEvent.seq.desc()),
+                          pagination_parameters)
 
 
 @blp.route("/<int:seq>")
@@ -54,10 +54,7 @@ class Change(MethodView):
     @blp.response(200, ChangeEventSchema)
     def get(self, seq):
         """Get a change"""
-        event = db.session.get(ChangeEvent, seq)
-        if event is None:
-            raise ProblemError(404, f"No change with sequence number {seq}.")
-        return event
+        return get_change(db.session, seq)
 
 
 @blp.route("/<int:seq>/withdraw")
@@ -72,11 +69,7 @@ class Withdraw(MethodView):
         becomes a draft again, an added location is removed) and a
         `change.withdrawn` event is published.
         """
-        before = db.session.get(ChangeEvent, seq)
-        before = ChangeEventSchema().dump(before) if before else None
-        withdrawal = withdraw(db.session, seq)
-        record(db.session, actor=current_actor(), action="withdraw", entity_type="change",
-               entity_id=str(seq), before=before,
-               after={"withdrawn_by": withdrawal.seq, "reason": data.get("reason")})
+        withdrawal = withdraw_change(db.session, seq, reason=data.get("reason"),
+                                     actor=current_actor(), now=utcnow())
         db.session.commit()
         return withdrawal

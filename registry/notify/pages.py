@@ -1,4 +1,8 @@
-"""E-mail subscriptions on /public: subscribe (double opt-in), confirm, unsubscribe."""
+"""E-mail subscriptions on /public: subscribe (double opt-in), confirm, unsubscribe.
+
+Their own anonymous blueprint: the confirm and unsubscribe pages carry personal
+tokens, so they share neither the public list's cache nor its CORS.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,21 @@ from markupsafe import Markup
 from marshmallow import fields, validate
 
 from registry import db
-from registry.catalogue.schemas import TAG
+from registry.cors import allow_any_origin
+from registry.db import utcnow
 from registry.errors import PROBLEM_MIME, ProblemError, ProblemSchema
-from registry.extensions import QuerySchema, StrictSchema, limiter, one_of
+from registry.extensions import Blueprint, limiter
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from registry.i18n.mail import mail_text
-from registry.notify import secrets, services
+from registry.notify import crypto, services
 from registry.notify.models import Subscription
-from registry.public.views import blp
+from registry.notify.vocabularies import LinkPurpose, SubscriptionStatus
+from registry.schemas import SERVICE_TAG, QuerySchema, StrictSchema, one_of
+
+blp = Blueprint(
+    "email-subscriptions", __name__, url_prefix="/public/subscriptions",
+    read_role=None, write_role=None,
+    description="E-mail subscriptions: subscribe (double opt-in), confirm, unsubscribe.")
 
 LIMIT_PER_CLIENT = "10 per hour"
 LIMIT_PER_ADDRESS = "3 per hour"
@@ -42,7 +53,7 @@ class EmailSubscriptionSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=320))
     lang = fields.String(validate=one_of(LANGUAGES), metadata={
         "description": "Language of the mails (default: from Accept-Language, else en)"})
-    services = fields.List(fields.String(validate=TAG), load_default=list,
+    services = fields.List(fields.String(validate=SERVICE_TAG), load_default=list,
                            validate=validate.Length(max=50),
                            metadata={"description": "Only changes for these services; "
                                                     "empty: every change"})
@@ -53,7 +64,7 @@ class SubscriptionRequestedSchema(StrictSchema):
 
 
 class SubscriptionStateSchema(StrictSchema):
-    status = fields.String(metadata={"enum": ["active", "unsubscribed"]})
+    status = fields.String(metadata={"enum": [SubscriptionStatus.ACTIVE, "unsubscribed"]})
     message = fields.String()
 
 
@@ -79,8 +90,8 @@ def _address_in_body() -> str | None:
 
 def _address_key() -> str:
     # Keyed, so the limiter's storage (perhaps a shared Redis) holds no addresses.
-    secret_key = current_app.config["SETTINGS"].SECRET_KEY
-    return "address:" + secrets.keyed_hash(_address_in_body() or "", secret_key, "rate-limit")
+    secret_key = _settings().SECRET_KEY
+    return "address:" + crypto.keyed_hash(_address_in_body() or "", secret_key, "rate-limit")
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -126,21 +137,22 @@ def _bad_link(lang: str) -> Response:
                  status=404)
 
 
-def _link_subscription_id(token: str, purpose: str) -> str | None:
-    """The subscription a link token names, when its MAC is right (it may be gone)."""
-    if not token.isascii():  # never one of ours, and hmac.compare_digest refuses it
-        return None
-    return secrets.read_link_token(token, current_app.config["SETTINGS"].SECRET_KEY, purpose)
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _linked(token: str, purpose: LinkPurpose) -> str | None:
+    return services.linked_subscription_id(token, purpose, _settings())
 
 
 def _organisation() -> str:
-    return current_app.config["SETTINGS"].ORGANISATION_NAME
+    return _settings().ORGANISATION_NAME
 
 
 # -- routes -----------------------------------------------------------------------------
 
 
-@blp.route("/subscriptions")
+@blp.route("")
 class EmailSubscriptions(MethodView):
     @limiter.limit(LIMIT_PER_CLIENT, key_func=get_remote_address)
     @limiter.limit(LIMIT_PER_ADDRESS, key_func=_address_key,
@@ -156,24 +168,27 @@ class EmailSubscriptions(MethodView):
         is already subscribed.
         """
         lang = data.get("lang") or _request_lang()
-        services.subscribe_email(db.session, data["email"], lang, data["services"])
+        services.subscribe_email(db.session, data["email"], lang, data["services"],
+                                 settings=_settings(), now=utcnow())
         db.session.commit()
         return {"message": mail_text(lang, "accepted")}
 
 
-@blp.route("/subscriptions/confirm")
+@blp.route("/confirm")
 class ConfirmSubscription(MethodView):
     def _confirm(self, args):
-        token = args["token"]
-        subscription = (services.confirm_email(db.session, token)
-                        if _link_subscription_id(token, "confirm") else None)
+        subscription_id = _linked(args["token"], LinkPurpose.CONFIRM)
+        subscription = services.confirm_email(
+            db.session, subscription_id, settings=_settings(), now=utcnow()
+        ) if subscription_id else None
         if subscription is None:
             return _bad_link(_request_lang())
         db.session.commit()
         lang = subscription.lang
         message = mail_text(lang, "confirmed_text", org=_organisation())
         if _wants_json():
-            return _json({"status": "active", "message": message}, SubscriptionStateSchema)
+            return _json({"status": SubscriptionStatus.ACTIVE, "message": message},
+                         SubscriptionStateSchema)
         return _page(lang, mail_text(lang, "confirmed_title"), message)
 
     @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
@@ -195,7 +210,7 @@ class ConfirmSubscription(MethodView):
         return self._confirm(args)
 
 
-@blp.route("/subscriptions/unsubscribe")
+@blp.route("/unsubscribe")
 class Unsubscribe(MethodView):
     @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, HTML_BODY, content_type="text/html",
@@ -207,7 +222,7 @@ class Unsubscribe(MethodView):
         Changes nothing: mail scanners follow links. The page's button sends
         the POST that unsubscribes.
         """
-        subscription_id = _link_subscription_id(args["token"], "unsubscribe")
+        subscription_id = _linked(args["token"], LinkPurpose.UNSUBSCRIBE)
         if subscription_id is None:
             return _bad_link(_request_lang())
         subscription = db.session.get(Subscription, subscription_id)
@@ -236,14 +251,22 @@ class Unsubscribe(MethodView):
         to stop. The body may be empty or `List-Unsubscribe=One-Click`.
         Unsubscribing twice is harmless.
         """
-        subscription_id = _link_subscription_id(args["token"], "unsubscribe")
+        subscription_id = _linked(args["token"], LinkPurpose.UNSUBSCRIBE)
         if subscription_id is None:
             return _bad_link(_request_lang())
         subscription = db.session.get(Subscription, subscription_id)
         lang = subscription.lang if subscription is not None else _request_lang()
-        if services.unsubscribe(db.session, args["token"]):
+        if services.unsubscribe(db.session, subscription_id, settings=_settings()):
             db.session.commit()
         message = mail_text(lang, "unsubscribed_text")
         if _wants_json():
             return _json({"status": "unsubscribed", "message": message}, SubscriptionStateSchema)
         return _page(lang, mail_text(lang, "unsubscribed_title"), message)
+
+
+@blp.after_request
+def _cors_for_sign_up(response: Response) -> Response:
+    # A website's own form may post a sign-up from its origin; the token pages stay closed.
+    if request.endpoint == f"{blp.name}.EmailSubscriptions":
+        return allow_any_origin(response)
+    return response
