@@ -120,13 +120,17 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _json_only():
-        if request.method not in JSON_BODY_METHODS or not request.path.startswith("/v1/"):
+        if request.method not in JSON_BODY_METHODS:
             return None
-        has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get(
-            "Transfer-Encoding", ""
-        )
-        if has_body and not request.is_json:
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "")
+        has_body = (request.content_length or 0) > 0 or chunked
+        if request.path.startswith("/v1/") and has_body and not request.is_json:
             return errors.problem_response(415)
+        # A chunked body is cut at MAX_CONTENT_LENGTH while it is read; reaching the cap
+        # means it was larger, and the cut JSON must not be parsed as if it were whole.
+        if chunked and request.content_length is None and len(
+                request.get_data(cache=True)) >= app.config["MAX_CONTENT_LENGTH"]:
+            return errors.problem_response(413)
         return None
 
     @app.after_request

@@ -26,11 +26,14 @@ DETAILS = {
     409: "The request conflicts with the current state of the resource.",
     412: "The resource has changed since you read it; fetch it again and retry.",
     413: "The request body is larger than this service accepts.",
+    414: "The request line is longer than this service accepts.",
     415: "Send the request body as application/json.",
     422: "The request body or parameters are invalid; see errors.",
     428: "Send an If-Match header with the ETag you last read.",
     429: "Too many requests; wait and try again (see Retry-After).",
+    431: "The request headers are more or larger than this service accepts.",
     500: "An unexpected error occurred; it has been logged.",
+    501: "This service does not implement what the request asks for.",
     503: "The service is temporarily unavailable.",
 }
 
@@ -180,7 +183,8 @@ def handle_integrity_error(error: IntegrityError) -> Response:
 def handle_data_error(error: DataError) -> Response:
     # A value the database cannot hold that validation let through: the request's fault.
     log.warning("data error: %s", type(error.orig).__name__)
-    return problem_response(422, "A value cannot be stored; check text for control characters.")
+    return problem_response(422, "A value in the request cannot be stored: a number is out of "
+                                 "range, or a text holds a character the database refuses.")
 
 
 def handle_overflow(error: OverflowError) -> Response:

@@ -14,19 +14,38 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 from registry import errors
 
 PROBLEM_RESPONSES_ALL = (400, 401, 403, 404, 422, 500)
 PROBLEM_RESPONSES_WRITE = (409, 413, 415)
 
-# Bound in create_app; its storage is the RATELIMIT_STORAGE_URI setting.
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+# Bound in create_app; its storage is the RATELIMIT_STORAGE_URI setting. Every request
+# counts against every limit of its route, also one that a stricter limit refuses: a
+# client's requests for an address already held back still use up the client's limit.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, fail_on_first_breach=False)
 # Only POSTs (public sign-ups) are limited: reads, the hot path, skip the limiter's work.
 limiter.request_filter(lambda: request.method != "POST")
 
 
 RoleCheck = Callable[[str], object]
+# Row numbers (change sequence numbers, delivery ids) are 32-bit INTEGERs on PostgreSQL.
+MAX_ROW_NUMBER = 2**31 - 1
+
+
+class RowNumber(IntegerConverter):
+    """`<row:seq>`: a positive row number; a larger one matches no route (404), where the
+    database would refuse to compare it."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=MAX_ROW_NUMBER)
+
+
+def _row_number_schema(converter: RowNumber) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ROW_NUMBER}
 
 
 class Api(flask_smorest.Api):
@@ -42,6 +61,11 @@ class Api(flask_smorest.Api):
     def __init__(self, *args, role_check: RoleCheck | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.role_check = role_check
+
+    def init_app(self, app, *args, **kwargs) -> None:
+        app.url_map.converters["row"] = RowNumber
+        super().init_app(app, *args, **kwargs)
+        self.register_converter(RowNumber, _row_number_schema)
 
     def register_blueprint(self, blp, *, parameters=None, **options):
         if isinstance(blp, Blueprint):
@@ -62,12 +86,27 @@ class Api(flask_smorest.Api):
             self.spec.components.response(status.name, response, lazy=True)
 
 
+class JsonBodyParser(FlaskParser):
+    """webargs' parser, except that a body too deep to parse (thousands of nested
+    brackets) or with a number too long to convert is invalid JSON (400), not a crash."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except (RecursionError, ValueError) as error:
+            if isinstance(error, webargs_core.json.JSONDecodeError):
+                raise
+            self._handle_invalid_json_error(error, req)
+
+
 class Blueprint(flask_smorest.Blueprint):
     """A blueprint whose operations need a bearer token.
 
     ``read_role`` guards GET/HEAD, ``write_role`` every other method; ``None``
     makes the blueprint anonymous (the public API).
     """
+
+    ARGUMENTS_PARSER = JsonBodyParser()
 
     def __init__(
         self,

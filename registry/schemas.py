@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from datetime import UTC, date
+
 import marshmallow as ma
 import pycountry
 
@@ -50,6 +54,27 @@ class CountryCode(ma.fields.String):
         return code
 
 
+# Dates the registry reasons about: a day past these is a typo, and arithmetic on
+# it (the end of an `as_of` day, an offset turned into UTC) would overflow.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+DAY_RANGE = ma.validate.Range(
+    min=EARLIEST_DAY, max=LATEST_DAY,
+    error=f"Must be between {EARLIEST_DAY.isoformat()} and {LATEST_DAY.isoformat()}.")
+
+
+class Moment(ma.fields.AwareDateTime):
+    """A moment with its UTC offset, loaded as UTC, within DAY_RANGE."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            raise ma.ValidationError(DAY_RANGE.error.format()) from None
+        DAY_RANGE(moment.date())
+        return moment
+
+
 class HttpUrl(ma.fields.Url):
     """An absolute http(s) URL."""
 
@@ -62,33 +87,76 @@ class HttpUrl(ma.fields.Url):
         )
 
 
-def _has_nul(value: object) -> bool:
+# The text policy: characters no published text may hold, because they break a
+# representation (XML 1.0 and e-mail headers refuse C0 controls; PostgreSQL refuses
+# NUL; UTF-8 cannot encode lone surrogates) or make a name read as something it is
+# not (bidirectional overrides and isolates, zero-width and other invisible
+# formatting characters). Tab, LF and CR are allowed: every renderer copes with them.
+FORBIDDEN_TEXT = re.compile(
+    "["
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 (but tab, LF, CR), DEL, C1
+    "\u061c\u180e"  # Arabic letter mark, Mongolian vowel separator
+    "\u200b-\u200f"  # zero-width space/joiners, left-to-right and right-to-left marks
+    "\u2028-\u202e"  # line and paragraph separators, bidirectional embeddings/overrides
+    "\u2060-\u206f"  # word joiner, invisible operators, bidirectional isolates
+    "\ud800-\udfff"  # surrogates: never valid on their own
+    "\ufdd0-\ufdef\ufeff\ufff9-\ufffb\ufffe\uffff"  # non-characters, BOM, annotations
+    "]"
+)
+
+
+def _forbidden_in(text: str) -> str | None:
+    found = FORBIDDEN_TEXT.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def _policy_problem(value: object) -> str | None:
+    """The first forbidden character in a value (a string, or strings in a list or
+    the keys and values of a mapping), as U+XXXX; None when it is clean."""
     if isinstance(value, str):
-        return "\x00" in value
+        return _forbidden_in(value)
     if isinstance(value, (list, tuple)):
-        return any(isinstance(item, str) and "\x00" in item for item in value)
+        items = [item for item in value if isinstance(item, str)]
+    elif isinstance(value, dict):
+        items = [text for pair in value.items() for text in pair if isinstance(text, str)]
+    else:
+        return None
+    return next(filter(None, map(_forbidden_in, items)), None)
+
+
+def _nfc(value: object) -> object:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [_nfc(item) for item in value]
     if isinstance(value, dict):
-        return any(_has_nul(key) or (isinstance(item, str) and _has_nul(item))
-                   for key, item in value.items())
-    return False
+        return {_nfc(key): _nfc(item) for key, item in value.items()}
+    return value
 
 
 class StrictSchema(ma.Schema):
-    """Unknown fields are errors, never silently dropped; no text may hold NUL
-    (PostgreSQL cannot store it, and no legitimate value needs it)."""
+    """Unknown fields are errors, never silently dropped; every text keeps to the text
+    policy (FORBIDDEN_TEXT is refused, naming the field) and is stored in NFC."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
 
     @ma.pre_load
-    def _reject_nul(self, data, **kwargs):
-        if isinstance(data, dict):
-            bad = {key: ["Must not contain NUL characters."]
-                   for key, value in data.items() if _has_nul(value)}
-            if bad:
-                raise ma.ValidationError(bad)
-        return data
+    def _text_policy(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        bad = {}
+        for key, value in data.items():
+            found = _policy_problem(key) or _policy_problem(value)
+            if found:
+                bad[key] = [f"Must not contain control, invisible or bidirectional formatting "
+                            f"characters, or unpaired surrogates (found {found})."]
+        if bad:
+            raise ma.ValidationError(bad)
+        # Nested schemas normalise their own objects; lists of strings and maps here.
+        return {key: value if isinstance(value, list) and value and isinstance(value[0], dict)
+                else _nfc(value) for key, value in data.items()}
 
 
 def patch_schema(schema_cls: type[ma.Schema], name: str) -> type[ma.Schema]:

@@ -74,3 +74,40 @@ def add_token(session, *, name: str, role: str) -> str:
     session.add(Token(name=name, role=role, secret_hash=hash_secret(secret), prefix=secret[:10]))
     session.flush()
     return secret
+
+
+def delete_all_but_tokens(app) -> None:
+    """Every row but the tokens (so a test's clients keep working), and a cold public
+    cache: for a property test that starts each example from an empty catalogue."""
+    from sqlalchemy import text
+
+    from registry import load_models
+    from registry.db import Base
+    from registry.public.cache import RenderCache
+
+    load_models()
+    engine = app.extensions["registry.engine"]
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name != "tokens"]
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            # Self-references (parent_id) would trip row-by-row checks; check at commit.
+            connection.execute(text("PRAGMA defer_foreign_keys=ON"))
+        for name in tables:
+            connection.execute(text(f'DELETE FROM "{name}"'))
+    cache = app.extensions["registry.public_cache"]
+    app.extensions["registry.public_cache"] = RenderCache(version_ttl=cache.version_ttl)
+
+
+def add_email_subscriber(app, email: str, lang: str) -> None:
+    """A confirmed e-mail subscription, made by the services the sign-up pages call
+    (the pages' rate limit would refuse a property test's many sign-ups)."""
+    from registry import db
+    from registry.db import utcnow
+    from registry.notify.services import confirm_email, subscribe_email
+
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        subscription, _token = subscribe_email(db.session, email, lang, [],
+                                               settings=settings, now=utcnow())
+        confirm_email(db.session, subscription.id, settings=settings, now=utcnow())
+        db.session.commit()

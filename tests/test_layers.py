@@ -20,7 +20,7 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),                                   # builds the app
     ("__init__",),                              # the app factory: wires every blueprint
-    ("console", "demo", "health"),              # surfaces with no feature of their own
+    ("console", "demo", "health", "serving"),   # surfaces with no feature of their own
     ("compliance",),                            # reads everything below to find gaps
     ("imports", "public"),                      # bulk writes; the anonymous read side
     ("objections",),                            # customers' answers; may withdraw a change

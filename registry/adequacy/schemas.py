@@ -6,7 +6,7 @@ from marshmallow import fields
 
 from registry.adequacy.dataset import REGIMES, STATUSES
 from registry.i18n import LANGUAGES
-from registry.schemas import QuerySchema, StrictSchema, one_of
+from registry.schemas import DAY_RANGE, QuerySchema, StrictSchema, one_of
 
 
 def regime_field(**kwargs) -> fields.String:
@@ -19,7 +19,8 @@ def regime_field(**kwargs) -> fields.String:
 
 class CountryQuerySchema(QuerySchema):
     regime = regime_field()
-    as_of = fields.Date(metadata={"description": "Status on this date (default today, UTC)"})
+    as_of = fields.Date(validate=DAY_RANGE,
+                        metadata={"description": "Status on this date (default today, UTC)"})
     lang = fields.String(load_default="en", validate=one_of(LANGUAGES))
 
 

@@ -48,7 +48,7 @@ class Changes(MethodView):
                           pagination_parameters)
 
 
-@blp.route("/<int:seq>")
+@blp.route("/<row:seq>")
 class Change(MethodView):
     @blp.etag
     @blp.response(200, ChangeEventSchema)
@@ -57,7 +57,7 @@ class Change(MethodView):
         return get_change(db.session, seq)
 
 
-@blp.route("/<int:seq>/withdraw")
+@blp.route("/<row:seq>/withdraw")
 class Withdraw(MethodView):
     @blp.arguments(WithdrawSchema, required=False)
     @blp.response(201, ChangeEventSchema)

@@ -13,6 +13,7 @@ from registry.catalogue import vocabularies
 from registry.catalogue.vocabularies import ProcessorStatus
 from registry.schemas import (
     SERVICE_TAG,
+    Moment,
     CountryCode,
     HttpUrl,
     QuerySchema,
@@ -118,11 +119,12 @@ class LocationFieldsSchema(StrictSchema):
 class LocationSchema(LocationFieldsSchema):
     """A location on its own route; a write may say when it takes effect publicly."""
 
-    effective_at = fields.AwareDateTime(load_only=True, metadata={"description": (
+    effective_at = Moment(load_only=True, metadata={"description": (
         "When this change takes effect on the public list (default now, or now plus "
         "NOTICE_PERIOD_DAYS for a location in a new country); never in the past")})
-    notice_override_reason = _text(1000, load_only=True, allow_none=True, metadata={
-        "description": "Why a shorter notice than NOTICE_PERIOD_DAYS is justified"})
+    notice_override_reason = _text(
+        1000, load_only=True, allow_none=True,
+        metadata={"description": "Why a shorter notice than NOTICE_PERIOD_DAYS is justified"})
     minor = fields.Boolean(load_only=True, metadata={
         "description": "An editorial fix: listed in the change log, not notified"})
 
@@ -211,7 +213,7 @@ class ProcessorSchema(StrictSchema):
                           metadata={"description": "Internal notes, never public"})
     locations = fields.List(fields.Nested(LocationFieldsSchema), load_default=list)
     dpas = fields.List(fields.Nested(DpaSchema), load_default=list)
-    effective_at = fields.AwareDateTime(allow_none=True, metadata={"description": (
+    effective_at = Moment(allow_none=True, metadata={"description": (
         "When the latest addition or removal takes (took) effect on the public list; on "
         "write, when this change takes effect (default now, or now plus NOTICE_PERIOD_DAYS "
         "for an addition); never in the past")})

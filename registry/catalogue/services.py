@@ -200,6 +200,12 @@ def _apply_processor(processor: Processor, data: dict[str, Any]) -> None:
         processor.contact_email = contact.get("email")
 
 
+def _lock_change_log(session: Session) -> None:
+    """Take the change-log lock before touching any catalogue row. Every write that may
+    announce (and a withdrawal) takes the two in this order, so none can deadlock."""
+    changes.serialise_event_writes(session)
+
+
 def _touch(session: Session, processor: Processor, now: datetime) -> None:
     """Bump the aggregate's version (any change below it conflicts with a stale writer)
     and flush, so that what is announced is what is stored."""
@@ -257,6 +263,7 @@ def create_processor(session: Session, data: dict[str, Any], *, actor: Actor,
     The demo loader passes a past `now` to record a past announcement.
     """
     announcement = Announcement.pop_from(data)
+    _lock_change_log(session)
     check_parent(session, None, data.get("parent_id"))
     # Ids up front: the public facts name locations by id before anything is flushed.
     processor = Processor(id=new_id(), created_at=now, updated_at=now)
@@ -283,6 +290,7 @@ def create_processor(session: Session, data: dict[str, Any], *, actor: Actor,
 def update_processor(session: Session, processor: Processor, data: dict[str, Any], *,
                      actor: Actor, settings: Settings, now: datetime) -> Processor:
     announcement = Announcement.pop_from(data)
+    _lock_change_log(session)
     before, before_facts = snapshot(processor), public_facts(processor)
     if "parent_id" in data:
         check_parent(session, processor.id, data["parent_id"])
@@ -319,6 +327,7 @@ def delete_processor(session: Session, processor: Processor, *, actor: Actor) ->
 def add_location(session: Session, processor: Processor, data: dict[str, Any], *,
                  actor: Actor, settings: Settings, now: datetime) -> Location:
     announcement = Announcement.pop_from(data)
+    _lock_change_log(session)
     before_facts = public_facts(processor)
     position = max((loc.position for loc in processor.locations), default=-1) + 1
     location = Location(id=new_id(), position=position)
@@ -336,6 +345,7 @@ def add_location(session: Session, processor: Processor, data: dict[str, Any], *
 def update_location(session: Session, location: Location, data: dict[str, Any], *,
                     actor: Actor, settings: Settings, now: datetime) -> Location:
     announcement = Announcement.pop_from(data)
+    _lock_change_log(session)
     processor = location.processor
     before, before_facts = snapshot(location), public_facts(processor)
     _apply_location(location, data)
@@ -350,6 +360,7 @@ def update_location(session: Session, location: Location, data: dict[str, Any], 
 
 def delete_location(session: Session, location: Location, *, actor: Actor,
                     settings: Settings, now: datetime) -> None:
+    _lock_change_log(session)
     before = snapshot(location)
     processor = location.processor
     before_facts = public_facts(processor)

@@ -53,6 +53,15 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class UndeliverableNotice:
+    """A change whose notice could not be built for some subscribers, so never reached them."""
+
+    seq: int
+    type: str
+    delivery_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CheckContext:
     regime: str
     on: date
@@ -60,6 +69,8 @@ class CheckContext:
     parents: dict[str, Processor] = field(default_factory=dict)
     # Recent or pending changes announced with less than the promised notice, by processor.
     shortened_notices: dict[str, list[ChangeEvent]] = field(default_factory=dict)
+    # Changes whose notice failed because it could not be built, by processor.
+    undeliverable_notices: dict[str, list[UndeliverableNotice]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,8 @@ class Rule:
     severity: str
     title: str
     check: Callable[[Processor, CheckContext], Iterator[Issue]]
+    # Also for processors outside the check (retired; drafts without include_drafts).
+    every_status: bool = False
 
     def findings(self, processor: Processor, ctx: CheckContext) -> Iterator[Finding]:
         for issue in self.check(processor, ctx):
@@ -92,9 +105,9 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: str, title: str):
+def rule(rule_id: str, severity: str, title: str, *, every_status: bool = False):
     def register(check):
-        RULES[rule_id] = Rule(rule_id, severity, title, check)
+        RULES[rule_id] = Rule(rule_id, severity, title, check, every_status)
         return check
 
     return register
@@ -397,5 +410,37 @@ def notice_shortened(processor: Processor, ctx: CheckContext) -> Iterator[Issue]
         )
 
 
-def check_processor(processor: Processor, ctx: CheckContext) -> list[Finding]:
-    return [finding for each in RULES.values() for finding in each.findings(processor, ctx)]
+# A finding lists this many deliveries to retry, and counts the rest.
+LISTED_DELIVERIES = 5
+
+
+def _retry_paths(delivery_ids: tuple[int, ...]) -> str:
+    paths = ", ".join(f"POST /v1/deliveries/{id_}/retry"
+                      for id_ in delivery_ids[:LISTED_DELIVERIES])
+    rest = len(delivery_ids) - LISTED_DELIVERIES
+    return paths + (f" and the {rest} other failed deliveries of this change" if rest > 0
+                    else "")
+
+
+@rule("notice.undeliverable", ERROR, "Change notice that could not be built and was not sent",
+      every_status=True)
+def notice_undeliverable(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
+    # Every status: the notice of a removal matters as much as that of an addition.
+    for notice in ctx.undeliverable_notices.get(processor.id, []):
+        count = len(notice.delivery_ids)
+        subscribers = "1 subscriber" if count == 1 else f"{count} subscribers"
+        yield Issue(
+            f"The notice of change #{notice.seq} ({notice.type}) for {processor.name} could "
+            f"not be built, so it was never sent to {subscribers}.",
+            "Fix what the delivery worker's log names under \"cannot build the message of "
+            f"delivery {notice.delivery_ids[0]}\" (the text of the change, or the "
+            f"subscription), then retry: {_retry_paths(notice.delivery_ids)}.",
+        )
+
+
+def check_processor(processor: Processor, ctx: CheckContext, *,
+                    in_scope: bool = True) -> list[Finding]:
+    """The processor's findings; out of scope (see `Rule.every_status`), only those of
+    the rules for every status."""
+    return [finding for each in RULES.values() if in_scope or each.every_status
+            for finding in each.findings(processor, ctx)]

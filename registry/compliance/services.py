@@ -14,7 +14,17 @@ from registry.adequacy.lookup import today_utc
 from registry.catalogue.models import Processor
 from registry.catalogue.vocabularies import ProcessorStatus
 from registry.changes.models import ChangeEvent
-from registry.compliance.rules import RULES, SEVERITIES, CheckContext, Finding, check_processor
+from registry.compliance.rules import (
+    RULES,
+    SEVERITIES,
+    CheckContext,
+    Finding,
+    UndeliverableNotice,
+    check_processor,
+)
+from registry.notify.delivery import CANNOT_BUILD
+from registry.notify.models import Delivery
+from registry.notify.vocabularies import DeliveryPurpose, DeliveryStatus
 
 SEVERITY_ORDER = {severity: index for index, severity in enumerate(SEVERITIES)}
 SHORTENED_NOTICE_DAYS = 90
@@ -36,14 +46,15 @@ def find_findings(
     on = on or today_utc()
     ctx = CheckContext(regime=regime, on=on, tia_max_age_days=tia_max_age_days,
                        parents={p.id: p for p in processors},
-                       shortened_notices=shortened_notices(session, on))
+                       shortened_notices=shortened_notices(session, on),
+                       undeliverable_notices=undeliverable_notices(session))
     statuses = ({ProcessorStatus.ACTIVE, ProcessorStatus.DRAFT} if include_drafts
                 else {ProcessorStatus.ACTIVE})
     findings = [
         finding
         for processor in processors
-        if processor.status in statuses and processor_id in (None, processor.id)
-        for finding in check_processor(processor, ctx)
+        if processor_id in (None, processor.id)
+        for finding in check_processor(processor, ctx, in_scope=processor.status in statuses)
         if severity in (None, finding.severity) and rule in (None, finding.rule)
     ]
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.processor_name, f.rule))
@@ -63,6 +74,27 @@ def shortened_notices(session: Session, on: date) -> dict[str, list[ChangeEvent]
     by_processor: dict[str, list[ChangeEvent]] = {}
     for event in events:
         by_processor.setdefault(event.processor_id, []).append(event)
+    return by_processor
+
+
+def undeliverable_notices(session: Session) -> dict[str, list[UndeliverableNotice]]:
+    """Changes whose notice failed for good because it could not be built, by processor;
+    a retried delivery leaves the list when it is no longer failed."""
+    rows = session.execute(
+        select(ChangeEvent.processor_id, ChangeEvent.seq, ChangeEvent.type, Delivery.id)
+        .join(ChangeEvent, ChangeEvent.seq == Delivery.event_seq)
+        .where(Delivery.purpose == DeliveryPurpose.EVENT,
+               Delivery.status == DeliveryStatus.FAILED,
+               Delivery.last_error.startswith(CANNOT_BUILD, autoescape=True))
+        .order_by(ChangeEvent.seq, Delivery.id)
+    )
+    by_event: dict[tuple[str, int, str], list[int]] = {}
+    for processor_id, seq, event_type, delivery_id in rows:
+        by_event.setdefault((processor_id, seq, event_type), []).append(delivery_id)
+    by_processor: dict[str, list[UndeliverableNotice]] = {}
+    for (processor_id, seq, event_type), delivery_ids in by_event.items():
+        by_processor.setdefault(processor_id, []).append(
+            UndeliverableNotice(seq, event_type, tuple(delivery_ids)))
     return by_processor
 
 

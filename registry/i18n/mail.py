@@ -12,6 +12,7 @@ MAIL: dict[str, dict[str, str]] = {
         "confirm_action": "Confirm your subscription",
         "confirm_ignore": "If that was not you, ignore this message: without confirmation "
                           "you will receive nothing.",
+        "confirm_valid": "The link works for {days} days.",
         "notice_subject": "{org}: {name} – {change} (effective {date})",
         "notice_heading": "A change to the subprocessors of {org}",
         "what": "What changes: {name} – {change}.",
@@ -24,6 +25,9 @@ MAIL: dict[str, dict[str, str]] = {
         "withdrawn": "change withdrawn",
         "accepted": "If this address can receive e-mail, a link to confirm the subscription "
                     "has been sent to it.",
+        "confirm_question": "Receive an e-mail whenever the subprocessors of {org} change? "
+                            "Press the button to confirm.",
+        "confirm_button": "Confirm subscription",
         "confirmed_title": "Subscription confirmed",
         "confirmed_text": "You will receive an e-mail when the subprocessors of {org} change.",
         "unsubscribe_question": "Stop the e-mails about changes to the subprocessors of {org}?",
@@ -40,6 +44,7 @@ MAIL: dict[str, dict[str, str]] = {
         "confirm_action": "Bevestig uw abonnement",
         "confirm_ignore": "Was u dit niet? Negeer dan dit bericht: zonder bevestiging "
                           "ontvangt u niets.",
+        "confirm_valid": "De link werkt {days} dagen.",
         "notice_subject": "{org}: {name} – {change} (met ingang van {date})",
         "notice_heading": "Een wijziging in de subverwerkers van {org}",
         "what": "Wat er verandert: {name} – {change}.",
@@ -53,6 +58,9 @@ MAIL: dict[str, dict[str, str]] = {
         "withdrawn": "wijziging ingetrokken",
         "accepted": "Als dit adres e-mail kan ontvangen, is er een link naartoe gestuurd om "
                     "het abonnement te bevestigen.",
+        "confirm_question": "Een e-mail ontvangen wanneer de subverwerkers van {org} "
+                            "wijzigen? Klik op de knop om te bevestigen.",
+        "confirm_button": "Abonnement bevestigen",
         "confirmed_title": "Abonnement bevestigd",
         "confirmed_text": "U ontvangt een e-mail wanneer de subverwerkers van {org} wijzigen.",
         "unsubscribe_question": "Geen e-mails meer ontvangen over wijzigingen in de "
@@ -70,6 +78,7 @@ MAIL: dict[str, dict[str, str]] = {
         "confirm_action": "Bekräfta prenumerationen",
         "confirm_ignore": "Om det inte var du kan du bortse från det här meddelandet: utan "
                           "bekräftelse får du ingenting.",
+        "confirm_valid": "Länken fungerar i {days} dagar.",
         "notice_subject": "{org}: {name} – {change} (från och med {date})",
         "notice_heading": "En ändring av underbiträden hos {org}",
         "what": "Vad som ändras: {name} – {change}.",
@@ -83,6 +92,9 @@ MAIL: dict[str, dict[str, str]] = {
         "withdrawn": "ändringen dras tillbaka",
         "accepted": "Om adressen kan ta emot e-post har en länk för att bekräfta "
                     "prenumerationen skickats dit.",
+        "confirm_question": "Vill du få e-post när underbiträdena hos {org} ändras? "
+                            "Tryck på knappen för att bekräfta.",
+        "confirm_button": "Bekräfta prenumerationen",
         "confirmed_title": "Prenumerationen är bekräftad",
         "confirmed_text": "Du får ett e-postmeddelande när underbiträdena hos {org} ändras.",
         "unsubscribe_question": "Sluta få e-post om ändringar av underbiträden hos {org}?",
@@ -101,6 +113,7 @@ MAIL: dict[str, dict[str, str]] = {
         "confirm_action": "Abonnement bestätigen",
         "confirm_ignore": "Falls Sie das nicht waren, ignorieren Sie diese Nachricht: Ohne "
                           "Bestätigung erhalten Sie nichts.",
+        "confirm_valid": "Der Link ist {days} Tage lang gültig.",
         "notice_subject": "{org}: {name} – {change} (wirksam ab {date})",
         "notice_heading": "Eine Änderung der Unterauftragsverarbeiter von {org}",
         "what": "Was sich ändert: {name} – {change}.",
@@ -114,6 +127,10 @@ MAIL: dict[str, dict[str, str]] = {
         "withdrawn": "Änderung zurückgezogen",
         "accepted": "Falls diese Adresse E-Mails empfangen kann, wurde ihr ein Link zur "
                     "Bestätigung des Abonnements geschickt.",
+        "confirm_question": "Möchten Sie eine E-Mail erhalten, wenn sich die "
+                            "Unterauftragsverarbeiter von {org} ändern? Klicken Sie zur "
+                            "Bestätigung auf die Schaltfläche.",
+        "confirm_button": "Abonnement bestätigen",
         "confirmed_title": "Abonnement bestätigt",
         "confirmed_text": "Sie erhalten eine E-Mail, wenn sich die Unterauftragsverarbeiter "
                           "von {org} ändern.",
@@ -134,6 +151,7 @@ MAIL: dict[str, dict[str, str]] = {
         "confirm_action": "Confirmer l'abonnement",
         "confirm_ignore": "Si ce n'était pas vous, ignorez ce message : sans confirmation, "
                           "vous ne recevrez rien.",
+        "confirm_valid": "Le lien est valable {days} jours.",
         "notice_subject": "{org} : {name} – {change} (à compter du {date})",
         "notice_heading": "Un changement des sous-traitants ultérieurs de {org}",
         "what": "Ce qui change : {name} – {change}.",
@@ -147,6 +165,9 @@ MAIL: dict[str, dict[str, str]] = {
         "withdrawn": "changement retiré",
         "accepted": "Si cette adresse peut recevoir des e-mails, un lien pour confirmer "
                     "l'abonnement lui a été envoyé.",
+        "confirm_question": "Recevoir un e-mail lorsque les sous-traitants ultérieurs de "
+                            "{org} changent ? Cliquez sur le bouton pour confirmer.",
+        "confirm_button": "Confirmer l'abonnement",
         "confirmed_title": "Abonnement confirmé",
         "confirmed_text": "Vous recevrez un e-mail lorsque les sous-traitants ultérieurs de "
                           "{org} changeront.",

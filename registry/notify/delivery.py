@@ -15,15 +15,29 @@ from registry.changes.wire import PublicChangeSchema, public_change
 from registry.config import Settings
 from registry.notify import email as mail
 from registry.notify.models import Delivery, Subscription
-from registry.notify.safety import UnsafeUrl, check_url, pinned_request_args, read_limited
+from registry.notify.safety import (
+    UnsafeUrl,
+    attempt_deadline,
+    check_url,
+    deadline_transport,
+    pinned_request_args,
+    read_limited,
+)
 from registry.notify.services import signing_secrets
 from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind
 
 RESPONSE_BODY_LIMIT = 4096
+# The start of `last_error` of a delivery whose message could not be built (the
+# compliance report looks for it): a fault in our data or code, not the receiver's.
+CANNOT_BUILD = "cannot build the message"
 
 
 class Undeliverable(Exception):
     """Retrying cannot help (e.g. the URL now resolves to a private address)."""
+
+
+class TimedOut(Exception):
+    """The attempt did not finish within WEBHOOK_TIMEOUT_SECONDS; a retry may do better."""
 
 
 @dataclass
@@ -86,11 +100,35 @@ def signed_headers(message: Message, now: datetime) -> dict[str, str]:
     }
 
 
+def webhook_client(settings: Settings, max_connections: int) -> httpx.Client:
+    """The client a worker sends webhooks with: pooled, and able to keep `deliver`'s
+    deadline for a whole attempt."""
+    return httpx.Client(
+        timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS),
+        follow_redirects=False,
+        trust_env=False,  # no proxy from the environment: we connect where we checked
+        transport=deadline_transport(httpx.Limits(max_connections=max_connections)),
+    )
+
+
 def deliver(message: Message, client: httpx.Client, settings: Settings) -> int | None:
-    """Send; the receiver's status code for a webhook, None for a mail handed to SMTP."""
+    """Send; the receiver's status code for a webhook, None for a mail handed to SMTP.
+    A webhook attempt (connect, send, read the answer) ends by WEBHOOK_TIMEOUT_SECONDS
+    in all, or raises `TimedOut`; `client` is a `webhook_client`."""
     if message.kind == SubscriptionKind.EMAIL:
         mail.send_mail(message.email, settings)
         return None
+    seconds = settings.WEBHOOK_TIMEOUT_SECONDS
+    try:
+        with attempt_deadline(seconds):
+            return _post(message, client, settings)
+    except httpx.TimeoutException as error:
+        raise TimedOut(f"{type(error).__name__}: timed out after {seconds:g} s "
+                       "(connecting, sending and reading the answer together)") from error
+
+
+def _post(message: Message, client: httpx.Client, settings: Settings) -> int:
+    """Check the URL again, POST to the checked address, read a little of the answer."""
     try:
         # Checked again now, and connected to the checked address: DNS may have changed.
         target = check_url(message.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
@@ -22,7 +24,7 @@ from registry.config import Settings
 from registry.i18n.labels import CHANGES, label
 from registry.i18n.mail import mail_text
 from registry.notify.models import Delivery, Subscription
-from registry.notify.services import link_token
+from registry.notify.services import LINK_LIFETIMES, link_token
 from registry.notify.vocabularies import DeliveryPurpose, LinkPurpose
 
 log = logging.getLogger(__name__)
@@ -33,22 +35,49 @@ DEFAULT_PORTS = {"none": 25, "starttls": 587, "implicit": 465}
 # A paragraph, or a link as (text, url): both parts of a mail are rendered from these.
 Block = str | tuple[str, str]
 
+# Every line and paragraph separator (what str.splitlines breaks at) and every other
+# control character: a header cannot hold them (folding refuses them, and a bare CR or
+# LF would begin a new header), and a name or a paragraph is one line.
+LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """`text` with each run of line breaks and control characters made one space: free
+    text (a processor's name, a summary) can then never break or inject a header."""
+    return LINE_BREAKING.sub(" ", text).strip()
+
 
 class MailPolicy(EmailPolicy):
-    """The default policy, except that URL headers are never folded: a long URL would
-    be cut into RFC 2047 encoded words, which mail clients cannot follow."""
+    """The default policy, except that URL headers are never folded (a long URL would
+    be cut into RFC 2047 encoded words, which mail clients cannot follow), and that a
+    Subject whose text looks like an encoded word (`=?utf-8?b?...?=`, in a processor's
+    name, say) is sent wholly encoded, so that a reader shows that text as it is."""
 
     unfolded = frozenset({"list-unsubscribe"})
+
+    def _literal_encoded_words(self, name: str, value: str) -> bool:
+        return name.lower() == "subject" and "=?" in value
 
     def fold(self, name: str, value: str) -> str:
         if name.lower() in self.unfolded:
             return f"{name}: {value}{self.linesep}"
+        if self._literal_encoded_words(name, value):
+            encoded = Header(str(value), "utf-8", header_name=name).encode(linesep=self.linesep)
+            return f"{name}: {encoded}{self.linesep}"
         return super().fold(name, value)
 
     def fold_binary(self, name: str, value: str) -> bytes:
-        if name.lower() in self.unfolded:
-            return f"{name}: {value}{self.linesep}".encode("ascii")
+        if name.lower() in self.unfolded or self._literal_encoded_words(name, value):
+            return self.fold(name, value).encode("ascii")
         return super().fold_binary(name, value)
+
+
+def literal_header(text: str) -> str:
+    """A header value that means `text` as written: setting a header parses encoded
+    words in it, so text holding `=?` is handed over as one encoded word of itself."""
+    if "=?" not in text:
+        return text
+    return f"=?utf-8?b?{base64.b64encode(text.encode()).decode()}?="
 
 
 MAIL_POLICY = MailPolicy()
@@ -60,43 +89,47 @@ MAIL_POLICY = MailPolicy()
 def compose(delivery: Delivery, subscription: Subscription, settings: Settings) -> EmailMessage:
     """The mail for one delivery: a confirmation request or a change notice, in the
     subscriber's language, as text and HTML alternatives."""
+    now = datetime.now(UTC)
     if delivery.purpose == DeliveryPurpose.CONFIRMATION:
-        return _confirmation(delivery, subscription, settings)
+        return _confirmation(delivery, subscription, settings, now)
     if delivery.purpose == DeliveryPurpose.EVENT and delivery.event is not None:
-        return _notice(delivery, subscription, settings)
+        return _notice(delivery, subscription, settings, now)
     raise ValueError(f"no e-mail for a {delivery.purpose!r} delivery")
 
 
-def _confirmation(delivery: Delivery, subscription: Subscription,
-                  settings: Settings) -> EmailMessage:
+def _confirmation(delivery: Delivery, subscription: Subscription, settings: Settings,
+                  now: datetime) -> EmailMessage:
     lang, org = subscription.lang, settings.ORGANISATION_NAME
-    link = settings.public_url("/public/subscriptions/confirm",
-                               token=link_token(subscription, LinkPurpose.CONFIRM, settings))
+    # Issued when the mail is made, so the link works for its whole lifetime after it is sent.
+    token = link_token(subscription, LinkPurpose.CONFIRM, settings, now=now)
+    link = settings.public_url("/public/subscriptions/confirm", token=token)
     blocks: list[Block] = [
         mail_text(lang, "confirm_intro", org=org),
         (mail_text(lang, "confirm_action"), link),
+        mail_text(lang, "confirm_valid", days=str(LINK_LIFETIMES[LinkPurpose.CONFIRM].days)),
         mail_text(lang, "confirm_ignore"),
     ]
     subject = mail_text(lang, "confirm_subject", org=org)
-    message = _message(delivery, subscription, settings, subject)
-    _set_body(message, lang, subject, blocks)
+    message = _message(delivery, subscription, settings, subject, now)
+    _set_body(message, lang, one_line(subject), blocks)
     return message
 
 
-def _notice(delivery: Delivery, subscription: Subscription, settings: Settings) -> EmailMessage:
+def _notice(delivery: Delivery, subscription: Subscription, settings: Settings,
+            now: datetime) -> EmailMessage:
     lang, org = subscription.lang, settings.ORGANISATION_NAME
     change = public_change(delivery.event, lang, settings)
+    name, summary = one_line(change["processor_name"]), one_line(change["summary"])
     effective = change["effective_at"].astimezone(UTC)
     kind = (label(CHANGES, lang, change["type"]) if change["type"] in CHANGES["en"]
             else mail_text(lang, "withdrawn"))
-    subject = mail_text(lang, "notice_subject", org=org, name=change["processor_name"],
+    subject = mail_text(lang, "notice_subject", org=org, name=name,
                         change=kind, date=effective.date().isoformat())
     unsubscribe = settings.public_url(
         "/public/subscriptions/unsubscribe",
         token=link_token(subscription, LinkPurpose.UNSUBSCRIBE, settings))
     blocks: list[Block] = [
-        mail_text(lang, "what", name=change["processor_name"], change=kind)
-        + f" {change['summary']}",
+        mail_text(lang, "what", name=name, change=kind) + f" {summary}",
         mail_text(lang, "effective", date=effective.date().isoformat()),
     ]
     if change["type"] != EventType.CHANGE_WITHDRAWN:
@@ -109,23 +142,23 @@ def _notice(delivery: Delivery, subscription: Subscription, settings: Settings) 
         mail_text(lang, "why", org=org),
         (mail_text(lang, "unsubscribe"), unsubscribe),
     ]
-    message = _message(delivery, subscription, settings, subject)
+    message = _message(delivery, subscription, settings, subject, now)
     # RFC 2369 and RFC 8058: the mail client's own unsubscribe button, one click.
     message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    _set_body(message, lang, mail_text(lang, "notice_heading", org=org), blocks)
+    _set_body(message, lang, one_line(mail_text(lang, "notice_heading", org=org)), blocks)
     return message
 
 
 def _message(delivery: Delivery, subscription: Subscription, settings: Settings,
-             subject: str) -> EmailMessage:
+             subject: str, now: datetime) -> EmailMessage:
     message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = settings.MAIL_FROM
     if settings.MAIL_REPLY_TO:
         message["Reply-To"] = settings.MAIL_REPLY_TO
     message["To"] = subscription.email
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Subject"] = literal_header(one_line(subject))  # names and summaries are free text
+    message["Date"] = format_datetime(now)
     # The same for every attempt of this delivery, so a resend can be recognised.
     message["Message-ID"] = f"<{delivery.message_id}@{_mail_domain(settings)}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please

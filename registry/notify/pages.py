@@ -9,11 +9,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import marshmallow as ma
-from flask import Response, current_app, json, request
+from flask import Response, current_app, g, json, request
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 from markupsafe import Markup
 from marshmallow import fields, validate
+from werkzeug.exceptions import HTTPException
 
 from registry import db
 from registry.cors import allow_any_origin
@@ -38,7 +39,9 @@ HTML_BODY = {"type": "string"}
 TOO_MANY = {
     "schema": ProblemSchema, "content_type": PROBLEM_MIME,
     "description": f"More than {LIMIT_PER_CLIENT} from this client, or {LIMIT_PER_ADDRESS} "
-                   "for this address",
+                   "for this address (per server process with the default in-memory store; "
+                   "set RATELIMIT_STORAGE_URI to a shared store such as redis:// to hold the "
+                   "limits across processes)",
     "headers": {"Retry-After": {"description": "Seconds until a new request is accepted",
                                 "schema": {"type": "integer"}}},
 }
@@ -64,7 +67,8 @@ class SubscriptionRequestedSchema(StrictSchema):
 
 
 class SubscriptionStateSchema(StrictSchema):
-    status = fields.String(metadata={"enum": [SubscriptionStatus.ACTIVE, "unsubscribed"]})
+    status = fields.String(metadata={"enum": [SubscriptionStatus.PENDING,
+                                              SubscriptionStatus.ACTIVE, "unsubscribed"]})
     message = fields.String()
 
 
@@ -83,15 +87,23 @@ class OneClickSchema(StrictSchema):
 
 
 def _address_in_body() -> str | None:
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return email.strip().lower() if isinstance(email, str) and email.strip() else None
+    """The address a sign-up is for, or None. Never raises, whatever the body holds:
+    an error here would end the request before it counted against the client's limit;
+    a body that is not JSON (or too large) is refused afterwards, by the view."""
+    if "rate_limit_address" not in g:
+        try:
+            body = request.get_json(silent=True)
+        except (RecursionError, ValueError, HTTPException):  # too deep, too long, too large
+            body = None
+        email = body.get("email") if isinstance(body, dict) else None
+        g.rate_limit_address = email if isinstance(email, str) and email.strip() else None
+    return g.rate_limit_address
 
 
 def _address_key() -> str:
     # Keyed, so the limiter's storage (perhaps a shared Redis) holds no addresses.
-    secret_key = _settings().SECRET_KEY
-    return "address:" + crypto.keyed_hash(_address_in_body() or "", secret_key, "rate-limit")
+    identity = services.rate_limit_identity(_address_in_body() or "")
+    return "address:" + crypto.keyed_hash(identity, _settings().SECRET_KEY, "rate-limit")
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -142,7 +154,18 @@ def _settings():
 
 
 def _linked(token: str, purpose: LinkPurpose) -> str | None:
-    return services.linked_subscription_id(token, purpose, _settings())
+    return services.linked_subscription_id(token, purpose, _settings(), now=utcnow())
+
+
+def _button(token: str, label: str, fields: dict[str, str] | None = None) -> Markup:
+    """A form that POSTs to this page's own URL: the GET a mail scanner makes changes
+    nothing, a person presses the button."""
+    hidden = Markup("").join(
+        Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+        for name, value in (fields or {}).items())
+    return Markup('<form method="post" action="{}">{}<button type="submit">{}</button>'
+                  "</form>\n").format(f"{request.path}?{urlencode({'token': token})}",
+                                       hidden, label)
 
 
 def _organisation() -> str:
@@ -176,7 +199,42 @@ class EmailSubscriptions(MethodView):
 
 @blp.route("/confirm")
 class ConfirmSubscription(MethodView):
-    def _confirm(self, args):
+    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, SubscriptionStateSchema,
+                  description="A page with a button that confirms (by POST), or JSON when "
+                              "asked for")
+    @blp.doc(responses={200: PAGE_OR_JSON, 404: BAD_LINK})
+    def get(self, args):
+        """Ask before confirming an e-mail subscription (the link in the mail)
+
+        Changes nothing: mail scanners follow links. The page's button sends
+        the POST that confirms. With `Accept: application/json`, the status:
+        `pending` until confirmed. The link works for 7 days.
+        """
+        subscription_id = _linked(args["token"], LinkPurpose.CONFIRM)
+        subscription = (services.email_subscription(db.session, subscription_id)
+                        if subscription_id else None)
+        if subscription is None:
+            return _bad_link(_request_lang())
+        if subscription.status == SubscriptionStatus.ACTIVE:
+            return _confirmed(subscription)
+        lang = subscription.lang
+        message = mail_text(lang, "confirm_question", org=_organisation())
+        if _wants_json():
+            return _json({"status": SubscriptionStatus.PENDING, "message": message},
+                         SubscriptionStateSchema)
+        return _page(lang, mail_text(lang, "confirm_action"), message,
+                     form=_button(args["token"], mail_text(lang, "confirm_button")))
+
+    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, SubscriptionStateSchema, description="A page, or JSON when asked for")
+    @blp.doc(responses={200: PAGE_OR_JSON, 404: BAD_LINK})
+    def post(self, args):
+        """Confirm an e-mail subscription
+
+        The button on the confirmation page. Confirming twice is harmless; a
+        link older than 7 days is not valid (subscribe again).
+        """
         subscription_id = _linked(args["token"], LinkPurpose.CONFIRM)
         subscription = services.confirm_email(
             db.session, subscription_id, settings=_settings(), now=utcnow()
@@ -184,30 +242,16 @@ class ConfirmSubscription(MethodView):
         if subscription is None:
             return _bad_link(_request_lang())
         db.session.commit()
-        lang = subscription.lang
-        message = mail_text(lang, "confirmed_text", org=_organisation())
-        if _wants_json():
-            return _json({"status": SubscriptionStatus.ACTIVE, "message": message},
-                         SubscriptionStateSchema)
-        return _page(lang, mail_text(lang, "confirmed_title"), message)
+        return _confirmed(subscription)
 
-    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
-    @blp.response(200, SubscriptionStateSchema, description="A page, or JSON when asked for")
-    @blp.doc(responses={200: PAGE_OR_JSON, 404: BAD_LINK})
-    def get(self, args):
-        """Confirm an e-mail subscription (the link in the mail)
 
-        Shows a page in the subscriber's language, or JSON with
-        `Accept: application/json`. Confirming twice is harmless.
-        """
-        return self._confirm(args)
-
-    @blp.arguments(LinkTokenQuerySchema, location="query", unknown=ma.RAISE)
-    @blp.response(200, SubscriptionStateSchema, description="A page, or JSON when asked for")
-    @blp.doc(responses={200: PAGE_OR_JSON, 404: BAD_LINK})
-    def post(self, args):
-        """Confirm an e-mail subscription"""
-        return self._confirm(args)
+def _confirmed(subscription: Subscription) -> Response:
+    lang = subscription.lang
+    message = mail_text(lang, "confirmed_text", org=_organisation())
+    if _wants_json():
+        return _json({"status": SubscriptionStatus.ACTIVE, "message": message},
+                     SubscriptionStateSchema)
+    return _page(lang, mail_text(lang, "confirmed_title"), message)
 
 
 @blp.route("/unsubscribe")
@@ -231,11 +275,8 @@ class Unsubscribe(MethodView):
             return _page(lang, mail_text(lang, "unsubscribed_title"),
                          mail_text(lang, "unsubscribed_text"))
         lang = subscription.lang
-        form = Markup(
-            '<form method="post" action="{}"><input type="hidden" name="List-Unsubscribe" '
-            'value="One-Click"><button type="submit">{}</button></form>\n'
-        ).format(f"{request.path}?{urlencode({'token': args['token']})}",
-                 mail_text(lang, "unsubscribe"))
+        form = _button(args["token"], mail_text(lang, "unsubscribe"),
+                       {"List-Unsubscribe": "One-Click"})
         return _page(lang, mail_text(lang, "unsubscribe"),
                      mail_text(lang, "unsubscribe_question", org=_organisation()), form=form)
 

@@ -1,13 +1,18 @@
-"""Webhook URL safety: refuse targets on our own network and pin the checked address."""
+"""Webhook URL safety: refuse targets on our own network, pin the checked address, and
+bound how long a receiver can keep one attempt busy."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -110,13 +115,100 @@ def pinned_request_args(target: ResolvedTarget) -> tuple[str, dict[str, str], di
 
 
 def read_limited(response: httpx.Response, limit: int = 4096) -> bytes:
-    """Read at most `limit` bytes of a streamed body; the caller closes the response."""
+    """Read at most `limit` bytes of a streamed body; the caller closes the response.
+
+    Over a `deadline_transport` inside `attempt_deadline`, reading also ends at the
+    deadline (httpx.ReadTimeout), however slowly the receiver drips the bytes.
+    """
     body = bytearray()
     for chunk in response.iter_bytes():
         body += chunk
         if len(body) >= limit:
             break
     return bytes(body[:limit])
+
+
+# -- one deadline for a whole attempt ------------------------------------------------------
+
+# httpx's timeouts are per network operation: a receiver sending one byte just inside
+# each read timeout could hold an attempt for hours. This is the attempt's deadline.
+_deadline: ContextVar[float | None] = ContextVar("webhook_attempt_deadline", default=None)
+
+
+@contextmanager
+def attempt_deadline(seconds: float) -> Iterator[None]:
+    """Within the block, every connect, read and write of this thread over a
+    `deadline_transport` ends by `seconds` from now, or raises an httpx timeout."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
+    """An httpx transport (pooled connections, no environment proxy) that keeps to
+    `attempt_deadline`."""
+    transport = httpx.HTTPTransport(limits=limits, trust_env=False)
+    # httpx takes no network backend, but the httpcore pool under it does, and asks for
+    # it at every new connection: ours cuts each operation's timeout to the time left.
+    pool = transport._pool
+    pool._network_backend = _DeadlineBackend(pool._network_backend)
+    return transport
+
+
+def _time_left(timeout: float | None, expired: type[httpcore.TimeoutException]
+               ) -> float | None:
+    """One operation's timeout, cut to what is left of this thread's attempt deadline."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("timed out: the deadline of the attempt has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the deadline of the attempt using
+    it (pooled connections serve one attempt after another)."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(
+            ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)))
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's network backend, making every connection a `_DeadlineStream`."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options=None
+                    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._backend.connect_tcp(
+            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address,
+            socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
 
 
 def _ascii_host(host: str) -> str:

@@ -5,8 +5,10 @@ settings, actor and the time come in as arguments."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets as random_tokens
-from datetime import datetime, timedelta
+import unicodedata
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -31,6 +33,13 @@ from registry.notify.vocabularies import (
 )
 
 ROTATION_GRACE = timedelta(hours=24)
+# How long a link in a mail works. A confirmation link is only for the days after the
+# request; an unsubscribe link is in every mail ever sent, so it never expires (nor does
+# a link of a purpose not named here).
+LINK_LIFETIMES: dict[LinkPurpose, timedelta | None] = {
+    LinkPurpose.CONFIRM: timedelta(days=7),
+    LinkPurpose.UNSUBSCRIBE: None,
+}
 
 
 def message_id(subscription_id: str, purpose: str, event_seq: int | None) -> str:
@@ -216,13 +225,30 @@ def enqueue_test(session: Session, subscription: Subscription, *, now: datetime)
 
 def replay(session: Session, subscription: Subscription, since_seq: int, *, actor: Actor,
            now: datetime) -> int:
-    """Send again every notifiable event from `since_seq` on that reaches the
-    subscription (same webhook-id per event)."""
+    """Send again every notifiable event from `since_seq` on that reaches the active
+    webhook subscription (same webhook-id per event); an event still waiting to be sent
+    to it is not queued twice. Returns how many were queued."""
+    if subscription.kind != SubscriptionKind.WEBHOOK:
+        raise ProblemError(409, "Only webhook subscriptions can be replayed; an e-mail "
+                                "subscriber is never sent past changes again.")
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        raise ProblemError(409, f"This subscription is {subscription.status}; only an active "
+                                "subscription can be replayed (resume it first).")
+    # One replay of a subscription at a time (PostgreSQL), so two cannot both queue an event.
+    session.execute(select(Subscription.id).where(Subscription.id == subscription.id)
+                    .with_for_update())
+    waiting = set(session.scalars(select(Delivery.event_seq).where(
+        Delivery.subscription_id == subscription.id,
+        Delivery.purpose == DeliveryPurpose.EVENT,
+        Delivery.event_seq >= since_seq,
+        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)))))
     events = session.scalars(
         select(ChangeEvent).where(ChangeEvent.seq >= since_seq, ChangeEvent.minor.is_(False))
         .order_by(ChangeEvent.seq))
     rows = []
     for event in events:
+        if event.seq in waiting:
+            continue
         # The processor's facts when the change took effect decide the filters, as then.
         versions = versions_at(session, event.effective_at, {event.processor_id})
         if reaches(subscription, event, versions[0].state if versions else {}):
@@ -247,6 +273,62 @@ def retry(session: Session, delivery: Delivery, *, now: datetime) -> Delivery:
 # -- e-mail subscriptions (double opt-in) ---------------------------------------------
 
 
+# RFC 5321: a local part that is a dot-string needs no quotes; UTF-8 as in RFC 6531.
+DOT_STRING = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
+                        r"(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+)*")
+
+
+def _unquoted(local: str) -> str:
+    """A quoted-string local part without its quotes and backslash escapes."""
+    if not (len(local) >= 2 and local.startswith('"') and local.endswith('"')):
+        return local
+    characters, escaped = [], False
+    for character in local[1:-1]:
+        if escaped or character not in '\\"':
+            characters.append(character)
+            escaped = False
+        elif character == "\\":
+            escaped = True
+        else:
+            raise ValueError("an unescaped quote inside a quoted local part")
+    if escaped:
+        raise ValueError("a quoted local part ends in a backslash")
+    return "".join(characters)
+
+
+def normalise_address(address: str) -> str:
+    """The one spelling of an e-mail address: surrounding whitespace stripped; a quoted
+    local part unquoted ("vi\\ctim" is victim) and quoted again only where RFC 5321
+    needs it; the domain lower-cased and IDNA-encoded, without a trailing dot. The
+    local part keeps its case: only the receiving server may fold it. Raises ValueError
+    for an address no mail can be sent to (a control character, a bad domain)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or not domain:
+        raise ValueError("an address is local-part@domain")
+    local = unicodedata.normalize("NFC", _unquoted(local))
+    if any(unicodedata.category(character) in ("Cc", "Cs") for character in local):
+        raise ValueError("a control character or lone surrogate in the local part")
+    if not DOT_STRING.fullmatch(local):
+        local = '"' + local.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    domain = domain.lower().rstrip(".")
+    if not (domain.startswith("[") and domain.endswith("]")):  # an address literal stays
+        domain = domain.encode("idna").decode("ascii")  # UnicodeError is a ValueError
+    return f"{local}@{domain}"
+
+
+def rate_limit_identity(address: str) -> str:
+    """Who a sign-up is for, as the per-address rate limit counts it: the normalised
+    address, case-folded and without a +tag (they all reach one mailbox at most
+    providers), so no other spelling gets past the limit. Never raises: an address
+    that cannot be normalised counts as itself (validation refuses it afterwards)."""
+    try:
+        address = normalise_address(address)
+    except ValueError:
+        address = address.strip()
+    local, _, domain = address.casefold().rpartition("@")
+    return f"{local.partition('+')[0] or local}@{domain}"
+
+
 def _suppression_hash(email: str, settings: Settings) -> str:
     return crypto.keyed_hash(email.strip().lower(), settings.SECRET_KEY, "unsubscribed")
 
@@ -256,8 +338,10 @@ def subscribe_email(session: Session, email: str, lang: str, services: list[str]
     """A pending subscription and the token for its confirmation link; None when nothing
     should be sent (already subscribed and confirmed). A new request after unsubscribing
     is allowed: confirming it is the address owner's explicit wish."""
-    local, _, domain = email.strip().rpartition("@")
-    email = f"{local}@{domain.lower()}"  # domains are case-insensitive; local parts may not be
+    try:
+        email = normalise_address(email)
+    except ValueError:
+        raise field_error("email", "Not an address mail can be sent to.") from None
     existing = session.scalar(select(Subscription).where(
         Subscription.kind == SubscriptionKind.EMAIL, Subscription.email == email))
     if existing is not None and existing.status == SubscriptionStatus.ACTIVE:
@@ -270,7 +354,7 @@ def subscribe_email(session: Session, email: str, lang: str, services: list[str]
     subscription.updated_at = now
     session.add(subscription)
     session.flush()
-    token = link_token(subscription, LinkPurpose.CONFIRM, settings)
+    token = link_token(subscription, LinkPurpose.CONFIRM, settings, now=now)
     session.add(Delivery(**{**_delivery_row(subscription.id, DeliveryPurpose.CONFIRMATION,
                                             None, now),
                             "message_id": "msg_" + random_tokens.token_hex(16)}))
@@ -278,17 +362,24 @@ def subscribe_email(session: Session, email: str, lang: str, services: list[str]
     return subscription, token
 
 
-def link_token(subscription: Subscription, purpose: LinkPurpose, settings: Settings) -> str:
-    """The token of a link in a mail; derived, not stored: the worker rebuilds it to send."""
-    return crypto.link_token(subscription.id, settings.SECRET_KEY, purpose)
+def link_token(subscription: Subscription, purpose: LinkPurpose, settings: Settings, *,
+               now: datetime | None = None) -> str:
+    """The token of a link in a mail; derived, not stored: the worker rebuilds it to send.
+    A link that expires carries `now` (default: the current time) as its issue time."""
+    issued_at = (now or datetime.now(UTC)) if LINK_LIFETIMES.get(purpose) else None
+    return crypto.link_token(subscription.id, settings.SECRET_KEY, purpose, issued_at)
 
 
-def linked_subscription_id(token: str, purpose: LinkPurpose, settings: Settings) -> str | None:
-    """The subscription a link names, when the token is right (it may have been deleted)."""
-    return crypto.read_link_token(token, settings.SECRET_KEY, purpose)
+def linked_subscription_id(token: str, purpose: LinkPurpose, settings: Settings, *,
+                           now: datetime | None = None) -> str | None:
+    """The subscription a link names, when the token is right and, for a link that
+    expires (it needs `now`), not too old (the subscription may have been deleted)."""
+    return crypto.read_link_token(token, settings.SECRET_KEY, purpose,
+                                  max_age=LINK_LIFETIMES.get(purpose), now=now)
 
 
-def _email_subscription(session: Session, subscription_id: str) -> Subscription | None:
+def email_subscription(session: Session, subscription_id: str) -> Subscription | None:
+    """The e-mail subscription with this id; None when it is gone (or not an e-mail one)."""
     subscription = session.get(Subscription, subscription_id)
     if subscription is None or subscription.kind != SubscriptionKind.EMAIL:
         return None
@@ -298,7 +389,7 @@ def _email_subscription(session: Session, subscription_id: str) -> Subscription 
 def confirm_email(session: Session, subscription_id: str, *, settings: Settings,
                   now: datetime) -> Subscription | None:
     """Activate the subscription a confirmation link named; None when it is gone."""
-    subscription = _email_subscription(session, subscription_id)
+    subscription = email_subscription(session, subscription_id)
     if subscription is None or subscription.status != SubscriptionStatus.PENDING:
         return subscription
     subscription.status = SubscriptionStatus.ACTIVE
@@ -311,7 +402,7 @@ def confirm_email(session: Session, subscription_id: str, *, settings: Settings,
 
 def unsubscribe(session: Session, subscription_id: str, *, settings: Settings) -> bool:
     """Delete the subscription (and its address); keep only a keyed hash to suppress mail."""
-    subscription = _email_subscription(session, subscription_id)
+    subscription = email_subscription(session, subscription_id)
     if subscription is None:
         return False
     suppression = _suppression_hash(subscription.email or "", settings)

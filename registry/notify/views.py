@@ -164,7 +164,9 @@ class Replay(MethodView):
         """Send changes again from a sequence number
 
         Every notifiable change from `since` on is queued again, with the same
-        webhook-id it had, so receivers can deduplicate.
+        webhook-id it had, so receivers can deduplicate; a change still waiting
+        to be sent to this subscription is not queued twice. Only for active
+        webhook subscriptions: an e-mail or paused subscription is a 409.
         """
         subscription = _subscription(subscription_id)
         queued = services.replay(db.session, subscription, args["since"], actor=current_actor(),
@@ -183,7 +185,7 @@ class TestPing(MethodView):
         return delivery
 
 
-@blp.route("/deliveries/<int:delivery_id>/retry")
+@blp.route("/deliveries/<row:delivery_id>/retry")
 class Retry(MethodView):
     @blp.response(202, DeliverySchema)
     def post(self, delivery_id):

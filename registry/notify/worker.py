@@ -3,8 +3,9 @@
 Claiming is one UPDATE ... RETURNING over rows chosen with FOR UPDATE SKIP LOCKED
 (PostgreSQL), so several workers share the work and never hold the same row; a
 claim is a lease, so rows of a worker that died are claimed again when it ends.
-Results are written only by the holder of the claim token. At-least-once: a crash
-between sending and recording sends again, with the same webhook-id.
+Each result is written as soon as its attempt ends, and only by the holder of the
+claim token. At-least-once: a crash between sending and recording sends again, with
+the same webhook-id.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import signal
 import socket
 import threading
 import time
+import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-import httpx
 from flask import Flask
 from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -40,6 +42,11 @@ from registry.notify.vocabularies import (
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
+# Time kept back at the end of a lease for recording the last attempts in it.
+RECORDING_MARGIN = timedelta(seconds=5)
+# How long an ended attempt may wait for others to end and be recorded with it: a fast
+# fan-out then takes a few transactions per batch, not one per delivery.
+GATHER_SECONDS = 0.02
 
 
 @dataclass
@@ -55,6 +62,7 @@ class Job:
     delivery_id: int
     claim_token: str
     attempts: int
+    start_by: float  # time.monotonic() after which an attempt could outlive the lease
     message: send.Message | None = None
     problem: str | None = None
 
@@ -65,12 +73,8 @@ class Worker:
         self.settings = app.config["SETTINGS"]
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(self.settings.WEBHOOK_TIMEOUT_SECONDS),
-            follow_redirects=False,
-            trust_env=False,  # no proxy from the environment: we connect where we checked
-            limits=httpx.Limits(max_connections=self.settings.WORKER_CONCURRENCY * 2),
-        )
+        self.client = send.webhook_client(
+            self.settings, max_connections=self.settings.WORKER_CONCURRENCY * 2)
         self.pool = ThreadPoolExecutor(max_workers=self.settings.WORKER_CONCURRENCY,
                                        thread_name_prefix="delivery")
 
@@ -98,18 +102,30 @@ class Worker:
         self.client.close()
 
     def run_once(self) -> int:
-        """Claim one batch, send it concurrently, record the results; how many were sent."""
+        """Claim one batch and send it concurrently, recording each result as soon as its
+        attempt ends; how many were claimed."""
         with self.app.app_context():
             jobs = self.claim(utcnow())
             self.prepare(jobs)
             db.session.commit()
         if not jobs:
             return 0
-        outcomes = list(self.pool.map(self.attempt, jobs))
-        with self.app.app_context():
-            self.record(jobs, outcomes)
-            db.session.commit()
+        in_flight = {self.pool.submit(self.attempt, job): job for job in jobs}
+        while in_flight:
+            # Recorded as they end, a few together: a slow receiver holds up nobody else.
+            wait(in_flight, return_when=FIRST_COMPLETED)
+            ended, _ = wait(in_flight, timeout=GATHER_SECONDS)
+            self.record_ended([(in_flight.pop(future), future.result()) for future in ended])
         return len(jobs)
+
+    def record_ended(self, ended: list[tuple[Job, Outcome | None]]) -> None:
+        """Record the attempts that ended, in a transaction of their own."""
+        attempted = [(job, outcome) for job, outcome in ended if outcome is not None]
+        if not attempted:
+            return
+        with self.app.app_context():
+            self.record([job for job, _ in attempted], [outcome for _, outcome in attempted])
+            db.session.commit()
 
     # -- claiming ---------------------------------------------------------------------
 
@@ -135,7 +151,11 @@ class Worker:
             .returning(Delivery.id, Delivery.attempts)
             .execution_options(synchronize_session=False)
         ).all()
-        return [Job(row.id, token, row.attempts) for row in claimed]
+        attempt_time = timedelta(seconds=self.settings.WEBHOOK_TIMEOUT_SECONDS)
+        room = (LEASE - attempt_time - RECORDING_MARGIN).total_seconds()
+        # Even a timeout too long for the lease lets the first round go out, if no more.
+        start_by = time.monotonic() + max(room, 1.0)
+        return [Job(row.id, token, row.attempts, start_by) for row in claimed]
 
     def prepare(self, jobs: list[Job]) -> None:
         """Build the requests and mails while the database is at hand (sending needs none)."""
@@ -153,19 +173,24 @@ class Worker:
                     continue
                 job.message = send.build(delivery, subscription, self.settings, bodies)
             except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
-                log.exception("cannot build delivery %s", job.delivery_id)
-                job.problem = f"cannot build the message: {type(error).__name__}"
+                job.problem = _cannot_build(delivery, error)
 
     # -- sending --------------------------------------------------------------------------
 
-    def attempt(self, job: Job) -> Outcome:
+    def attempt(self, job: Job) -> Outcome | None:
+        """Send one job; None when it waited so long that the lease could end mid-attempt
+        (it is left to be claimed again rather than risk being sent twice at once)."""
         if job.message is None:
             return Outcome(AttemptOutcome.FAILED, error=job.problem)
         started = time.monotonic()
+        if started > job.start_by:
+            return None
         try:
             status = send.deliver(job.message, self.client, self.settings)
         except send.Undeliverable as error:
             return Outcome(AttemptOutcome.FAILED, error=str(error), duration_ms=_ms(started))
+        except send.TimedOut as error:
+            return Outcome(AttemptOutcome.RETRY, error=str(error), duration_ms=_ms(started))
         except Exception as error:  # noqa: BLE001 - any failure is a retry, never a crash
             return Outcome(AttemptOutcome.RETRY, error=f"{type(error).__name__}: {error}"[:500],
                            duration_ms=_ms(started))
@@ -179,8 +204,8 @@ class Worker:
     # -- recording --------------------------------------------------------------------------
 
     def record(self, jobs: list[Job], outcomes: list[Outcome]) -> None:
-        """Write the batch's results: one UPDATE (executemany) and one INSERT for the whole
-        batch; subscriptions are loaded only where their state may change."""
+        """Write the results of these attempts: one UPDATE (executemany) and one INSERT for
+        all of them; subscriptions are loaded only where their state may change."""
         now = utcnow()
         held = _held_rows(jobs)
         changes, attempts, told = [], [], []
@@ -251,6 +276,17 @@ class Worker:
                 f"Every delivery since {subscription.failing_since.isoformat()} failed; "
                 f"ask {subscription.created_by} (who set it up) to fix the receiver, then "
                 "set status to active.")
+
+
+def _cannot_build(delivery: Delivery, error: Exception) -> str:
+    """Log that a delivery's message cannot be built and return its `last_error`; neither
+    repeats the error's text, which may quote an address, a secret or a stack trace."""
+    innermost = traceback.extract_tb(error.__traceback__)[-1]
+    log.error("cannot build the message of delivery %s (subscription %s, change %s): "
+              "%s raised in %s at %s:%s", delivery.id, delivery.subscription_id,
+              delivery.event_seq, type(error).__name__, innermost.name,
+              Path(innermost.filename).name, innermost.lineno)
+    return f"{send.CANNOT_BUILD}: {type(error).__name__}"
 
 
 def _batch(jobs: list[Job]) -> dict[int, Delivery]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
+from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
 from marshmallow import fields, validate
 from sqlalchemy import func, select
@@ -19,6 +21,7 @@ from registry.config import Settings
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from registry.i18n.labels import HEADINGS
 from registry.public.http import json_body
+from registry.public.text import public_text
 from registry.schemas import QuerySchema, StrictSchema, one_of
 
 FEED_SIZE = 50
@@ -143,32 +146,56 @@ def feed_items(session: Session, lang: str, settings: Settings) -> list[FeedItem
     return items
 
 
+def _public_item(item: FeedItem) -> FeedItem:
+    return replace(item, title=public_text(item.title), text=public_text(item.text))
+
+
 def _feed_title(lang: str, settings: Settings) -> str:
-    return f"{settings.ORGANISATION_NAME}: {HEADINGS[lang]['title']}"
+    return public_text(f"{settings.ORGANISATION_NAME}: {HEADINGS[lang]['title']}")
 
 
 def feed_updated(items: list[FeedItem]) -> datetime:
     return max((item.updated for item in items), default=EMPTY_FEED_UPDATED)
 
 
+class TextTitles(BaseEntryExtension):
+    """Types Atom titles and subtitles `text`: the default, said out loud for readers that
+    guess (feedgen takes a type for summaries only)."""
+
+    def extend_atom(self, element: Any) -> Any:
+        # feedgen writes the Atom namespace as a plain `xmlns` attribute: names are bare.
+        for name in ("title", "subtitle"):
+            for child in element.findall(name):
+                child.set("type", "text")
+        return element
+
+
+def rss_text(text: str) -> str:
+    """Text for an RSS title or description: readers take those as HTML, so escape it
+    (feedgen then escapes it once more for XML)."""
+    return escape(text, quote=False)
+
+
 def render_xml_feed(items: list[FeedItem], lang: str, fmt: str, settings: Settings) -> bytes:
-    """Atom 1.0 (`fmt` "atom") or RSS 2.0 ("rss") with feedgen."""
+    """Atom 1.0 (`fmt` "atom") or RSS 2.0 ("rss") with feedgen; every text shows as text."""
+    shown = rss_text if fmt == "rss" else str
     feed = FeedGenerator()
+    feed.register_extension("text_titles", TextTitles, TextTitles, rss=False)
     self_url = _feed_url(settings, f"/public/feed.{fmt}", lang)
     feed.id(self_url)
-    feed.title(_feed_title(lang, settings))
-    feed.description(_feed_title(lang, settings))
-    feed.author(name=settings.ORGANISATION_NAME)
+    feed.title(shown(_feed_title(lang, settings)))
+    feed.description(shown(_feed_title(lang, settings)))
+    feed.author(name=public_text(settings.ORGANISATION_NAME))
     feed.link(href=self_url, rel="self")
     feed.link(href=_feed_url(settings, "/public/subprocessors", lang), rel="alternate")
     feed.language(lang)
     feed.updated(feed_updated(items))  # feedgen would stamp the current time
-    for item in items:
+    for item in map(_public_item, items):
         entry = feed.add_entry(order="append")
         entry.guid(item.url, permalink=True)
-        entry.title(item.title)
+        entry.title(shown(item.title))
         entry.link(href=item.url)
-        entry.summary(item.text)
+        entry.summary(shown(item.text), type="text")
         entry.category(term=item.tag)
         entry.published(item.published)
         entry.updated(item.updated)
@@ -188,7 +215,7 @@ def render_json_feed(items: list[FeedItem], lang: str, settings: Settings) -> by
             "content_text": item.text, "date_published": item.published,
             **({"date_modified": item.updated} if item.withdrawn else {}),
             "tags": [item.tag],
-        } for item in items],
+        } for item in map(_public_item, items)],
     }
     return json_body(JsonFeedSchema().dump(feed))
 

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from typing import Any
 
 from markupsafe import Markup
 
+from registry.public.text import public_strings
+
 CSV_COLUMNS = (
     "id", "status", "name", "legal_name", "country_code", "country", "purpose", "services",
     "data_categories", "locations", "parent_id", "since", "change", "effective_at",
     "objection_deadline",
 )
-# OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Characters that start inline Markdown, HTML, MDX or GFM constructs; all are ASCII
-# punctuation, so CommonMark reads a backslash before them as the literal character.
-MARKDOWN_ACTIVE = frozenset("\\`*_{}[]<>#!|~&$")
+# OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these, also
+# after leading whitespace, and also in a compatibility form (full-width "＝", say).
+FORMULA_STARTS = ("=", "+", "-", "@")
+# Leading whitespace a spreadsheet may skip, or that itself starts a formula cell.
+CONTROL_STARTS = ("\t", "\r", "\n")
+# Characters that start inline Markdown, HTML, MDX or GFM constructs, and the ones GFM
+# autolinks hang on: every `@` (e-mail), `:` and `/` before a `/` (`https://`, `//host`)
+# and `.` before a letter or digit (`www.`, `example.com`). All are ASCII punctuation,
+# so CommonMark reads a backslash before them as the literal character.
+MARKDOWN_ACTIVE = re.compile(r"[\\`*_{}\[\]<>#!|~&$@]|[:/](?=/)|\.(?=\w)")
 CURRENT_HEADINGS = ("name", "legal_name", "country", "purpose", "locations", "since")
 UPCOMING_HEADINGS = ("name", "change", "effective_at", "objection_deadline")
 
@@ -55,8 +64,15 @@ def location_text(location: dict[str, Any]) -> str:
 # -- CSV ---------------------------------------------------------------------------
 
 
+def _is_formula(value: str) -> bool:
+    if value.startswith(CONTROL_STARTS):
+        return True
+    first = value.lstrip()[:1]
+    return bool(first) and unicodedata.normalize("NFKC", first).startswith(FORMULA_STARTS)
+
+
 def _neutralised(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if _is_formula(value) else value
 
 
 def _csv_locations(row: Row) -> str:
@@ -85,6 +101,7 @@ def _csv_record(row: Row, status: str) -> dict[str, str]:
 
 def render_csv(document: Document) -> tuple[bytes, str]:
     """RFC 4180: CRLF line ends, every cell quoted, a header row, formulas neutralised."""
+    document = public_strings(document)
     out = io.StringIO(newline="")
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -101,7 +118,7 @@ def render_csv(document: Document) -> tuple[bytes, str]:
 def markdown_text(value: object) -> str:
     """Text that stays text in a GFM table cell: one line, every active character escaped."""
     line = " ".join(str(value).splitlines())
-    return "".join("\\" + c if c in MARKDOWN_ACTIVE else c for c in line).strip()
+    return MARKDOWN_ACTIVE.sub(r"\\\g<0>", line).strip()
 
 
 def _markdown_table(headings: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
@@ -123,6 +140,7 @@ def _upcoming_cells(row: Row) -> list[str]:
 
 
 def render_markdown(document: Document) -> tuple[bytes, str]:
+    document = public_strings(document)
     labels = document["labels"]
     lines = [f"# {markdown_text(labels['title'])}", "",
              markdown_text(f"{labels['as_of']} {_day_or_moment(document['as_of'])}"), ""]
@@ -178,6 +196,7 @@ def _html_table(css_class: str, caption: str, headings: list[str], rows: list[Ro
 
 def render_html(document: Document) -> tuple[bytes, str]:
     """A fragment to embed: no script, no style attributes, every value escaped."""
+    document = public_strings(document)
     labels = document["labels"]
     parts = [
         Markup('<p class="as-of">{} {}</p>\n').format(labels["as_of"], _time(document["as_of"])),

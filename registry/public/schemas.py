@@ -7,15 +7,15 @@ from marshmallow import fields
 from registry.adequacy.dataset import REGIMES, STATUSES
 from registry.i18n import LANGUAGES
 from registry.public.document import CHANGE_NAMES
-from registry.schemas import QuerySchema, StrictSchema, WholeRegexp, one_of
+from registry.schemas import DAY_RANGE, QuerySchema, StrictSchema, WholeRegexp, one_of
 
 
 class ListQuerySchema(QuerySchema):
     lang = fields.String(validate=one_of(LANGUAGES), metadata={
         "description": "Language of names, purposes and labels (default: Accept-Language, "
                        "else en)"})
-    as_of = fields.Date(metadata={"description": "The list as it stood at the end of this "
-                                                 "day (UTC); default now"})
+    as_of = fields.Date(validate=DAY_RANGE, metadata={
+        "description": "The list as it stood at the end of this day (UTC); default now"})
     regime = fields.String(validate=one_of(REGIMES), metadata={
         "description": "Regime for the adequacy shown on locations (default DEFAULT_REGIME)"})
     service = fields.String(validate=WholeRegexp(r"^[a-z0-9][a-z0-9_-]{0,63}$"),

@@ -153,7 +153,8 @@ class SubprocessorsCsv(MethodView):
 
         One row per current subprocessor (`status` `current`) and per announced
         change (`status` `upcoming`). Cells that a spreadsheet would read as a
-        formula (starting with `=`, `+`, `-`, `@`, tab or CR) start with `'`.
+        formula (starting with `=`, `+`, `-` or `@`, also after leading whitespace
+        or in full-width form, or with tab, CR or LF) start with `'`.
         """
         return list_response(args, "csv", formats.render_csv)
 
@@ -264,7 +265,7 @@ class Changes(MethodView):
         return cached_response(("changes", cursor, limit, lang), render)
 
 
-@blp.route("/changes/<int:seq>")
+@blp.route("/changes/<row:seq>")
 class Change(MethodView):
     @blp.arguments(feeds.LangQuerySchema, location="query", unknown=ma.RAISE)
     @blp.response(200, feeds.PublicChangeSchema)

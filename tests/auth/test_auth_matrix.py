@@ -17,7 +17,7 @@ def v1_routes(app, methods: set[str]) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/v1/"):
             continue
-        path = re.sub(r"<int:[^>]+>", "1", rule.rule)
+        path = re.sub(r"<(?:int|row):[^>]+>", "1", rule.rule)
         path = re.sub(r"<[^>]+>", "00000000-0000-0000-0000-000000000000", path)
         routes += [(method, path) for method in sorted(rule.methods & methods)]
     return routes

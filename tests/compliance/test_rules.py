@@ -129,7 +129,8 @@ def test_rule_fires_and_stays_quiet(rule_id, firing, quiet, regime):
 
 
 def test_every_rule_has_a_case():
-    covered = {case[0] for case in CASES} | {"chain.parent_inactive", "notice.shortened"}
+    covered = {case[0] for case in CASES} | {"chain.parent_inactive", "notice.shortened",
+                                              "notice.undeliverable"}
     assert covered == set(RULES)
 
 

@@ -58,8 +58,22 @@
     return null;
   }
 
+  // What registry/public/text.py keeps out of every rendering: bidi controls and
+  // invisible characters (they make a name read as another), control characters and
+  // non-characters; the controls that separate lines or fields stand for a space. Lone
+  // surrogates are left out of the pattern: the registry's UTF-8 JSON cannot carry them.
+  var UNPUBLISHABLE = new RegExp(
+    "[\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb" +
+    "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufdd0-\\ufdef\\ufffe\\uffff]", "g");
+  var SEPARATORS = "\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029";
+
   function text(value) {
-    return value === null || value === undefined ? "" : String(value);
+    if (value === null || value === undefined) {
+      return "";
+    }
+    return String(value).replace(UNPUBLISHABLE, function (character) {
+      return SEPARATORS.indexOf(character) >= 0 ? " " : "";
+    });
   }
 
   function el(tag, className, content) {
