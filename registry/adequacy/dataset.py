@@ -17,7 +17,10 @@ EEA = "eea"
 ADEQUATE = "adequate"
 ADEQUATE_CONDITIONAL = "adequate_conditional"
 NOT_ADEQUATE = "not_adequate"
-STATUSES = (EEA, ADEQUATE, ADEQUATE_CONDITIONAL, NOT_ADEQUATE)
+# Computed only, never written in a data file: the day is before the regime's
+# horizon, so the dataset has no answer (see lookup.NOTE_OUTSIDE_HORIZON).
+UNKNOWN = "unknown"
+STATUSES = (EEA, ADEQUATE, ADEQUATE_CONDITIONAL, NOT_ADEQUATE, UNKNOWN)
 DECISION_STATUSES = (ADEQUATE, ADEQUATE_CONDITIONAL)
 
 # The public contract for `condition`: clients match on these ids, so an id is
@@ -42,6 +45,10 @@ CONDITIONS: Mapping[str, str] = MappingProxyType(
             " religious organisations and political parties."
         ),
         "pipa_recipients": "Korean recipients subject to PIPA.",
+        "faroese_act_recipients": (
+            "Faroese recipients subject to the Faroese Act on Processing of Personal Data"
+            " (not the Danish authorities in the Faroe Islands)."
+        ),
     }
 )
 
@@ -56,6 +63,48 @@ class DatasetError(ValueError):
 
 class UnknownRegimeError(ValueError):
     """The regime is not one of REGIMES."""
+
+
+@dataclass(frozen=True)
+class Litigation:
+    """A court case against a decision, pending from `since` until `until` (exclusive)."""
+
+    case: str
+    title: str
+    since: date  # the day the action or appeal was lodged
+    source: str
+    verified: bool
+    until: date | None = None  # the day of the judgment or order ending it; None: pending
+    outcome: str | None = None
+    notes: str | None = None
+
+    def covers(self, on: date) -> bool:
+        return self.since <= on and (self.until is None or on < self.until)
+
+    def summary(self) -> str:
+        if self.until is None:
+            return f"{self.case} {self.title}: pending since {self.since.isoformat()}"
+        ended = f"until {self.until.isoformat()}" + (f" ({self.outcome})" if self.outcome else "")
+        return f"{self.case} {self.title}: pending from {self.since.isoformat()} {ended}"
+
+
+@dataclass(frozen=True)
+class KnownExpiry:
+    """The last day a decision was known to apply, as known from `known_from`.
+
+    Used for expiry warnings so that an answer for a past day only uses what
+    was known on that day (e.g. the legal maximum of a bridge whose actual end
+    was fixed later). `known_until` is exclusive; None: until the period ends.
+    """
+
+    expires_on: date
+    known_from: date
+    basis: str
+    source: str
+    known_until: date | None = None
+
+    def covers(self, on: date) -> bool:
+        return self.known_from <= on and (self.known_until is None or on < self.known_until)
 
 
 @dataclass(frozen=True)
@@ -76,12 +125,18 @@ class Decision:
     condition_text: str | None = None
     review_on: date | None = None
     expires_on: date | None = None  # inclusive: the last day it applies
-    litigation: str | None = None
+    litigation: str | None = None  # summary of litigation_periods, for timelines
     invalidated_by: str | None = None
     notes: str | None = None
+    litigation_periods: tuple[Litigation, ...] = ()
+    known_expiry: tuple[KnownExpiry, ...] = ()
 
     def covers(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+    def litigation_on(self, on: date) -> tuple[Litigation, ...]:
+        """The cases pending on `on`."""
+        return tuple(case for case in self.litigation_periods if case.covers(on))
 
 
 @dataclass(frozen=True)
@@ -169,10 +224,12 @@ _AREA_KEYS = ({"basis", "source", "verified"}, {"country", "countries", "since",
 _DECISION_KEYS = (
     {"status", "instrument", "title", "valid_from", "source", "verified"},
     {"country", "countries", "adopted", "valid_to", "condition", "condition_text", "review_on",
-     "expires_on", "litigation", "invalidated_by", "notes"},
+     "expires_on", "litigation", "known_expiry", "invalidated_by", "notes"},
 )
 _DECISION_DATES = ("adopted", "valid_to", "review_on", "expires_on")
-_DECISION_TEXTS = ("condition", "condition_text", "litigation", "invalidated_by", "notes")
+_DECISION_TEXTS = ("condition", "condition_text", "invalidated_by", "notes")
+_LITIGATION_KEYS = ({"case", "title", "since", "source", "verified"}, {"until", "outcome", "notes"})
+_KNOWN_EXPIRY_KEYS = ({"expires_on", "known_from", "basis", "source"}, {"known_until"})
 
 
 def parse_regime(raw: dict[str, Any], regime: str, where: str = "<data>") -> RegimeData:
@@ -235,6 +292,15 @@ def _parse_decision(row: dict[str, Any], where: str, regime: str) -> Iterable[De
     _check_keys(row, _DECISION_KEYS, where)
     optional_dates = {key: _optional_date(row, key, where) for key in _DECISION_DATES}
     optional_texts = {key: _optional_text(row, key, where) for key in _DECISION_TEXTS}
+    litigation = tuple(
+        _parse_litigation(case, f"{where} litigation[{i}]")
+        for i, case in enumerate(_tables(row, "litigation", where))
+    )
+    known_expiry = tuple(
+        _parse_known_expiry(known, f"{where} known_expiry[{i}]")
+        for i, known in enumerate(_tables(row, "known_expiry", where))
+    )
+    summary = "; ".join(case.summary() for case in litigation) or None
     for country in _countries(row, where):
         yield Decision(
             regime=regime,
@@ -247,7 +313,50 @@ def _parse_decision(row: dict[str, Any], where: str, regime: str) -> Iterable[De
             verified=_bool(row, "verified", where),
             **optional_dates,
             **optional_texts,
+            litigation=summary,
+            litigation_periods=litigation,
+            known_expiry=known_expiry,
         )
+
+
+def _parse_litigation(row: dict[str, Any], where: str) -> Litigation:
+    _check_keys(row, _LITIGATION_KEYS, where)
+    case = Litigation(
+        case=_text(row, "case", where),
+        title=_text(row, "title", where),
+        since=_date(row, "since", where),
+        source=_text(row, "source", where),
+        verified=_bool(row, "verified", where),
+        until=_optional_date(row, "until", where),
+        outcome=_optional_text(row, "outcome", where),
+        notes=_optional_text(row, "notes", where),
+    )
+    if case.until is not None and case.until <= case.since:
+        raise DatasetError(f"{where}: until must be after since")
+    return case
+
+
+def _parse_known_expiry(row: dict[str, Any], where: str) -> KnownExpiry:
+    _check_keys(row, _KNOWN_EXPIRY_KEYS, where)
+    known = KnownExpiry(
+        expires_on=_date(row, "expires_on", where),
+        known_from=_date(row, "known_from", where),
+        basis=_text(row, "basis", where),
+        source=_text(row, "source", where),
+        known_until=_optional_date(row, "known_until", where),
+    )
+    if known.known_until is not None and known.known_until <= known.known_from:
+        raise DatasetError(f"{where}: known_until must be after known_from")
+    return known
+
+
+def _tables(row: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+    # Dated sub-rows ([[decision.litigation]] etc.); a bare string is refused so
+    # that nobody records litigation or an expiry without its dates.
+    value = row.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise DatasetError(f"{where}: {key} must be a list of tables ([[decision.{key}]])")
+    return value
 
 
 def _parse_omitted(row: dict[str, Any], where: str) -> tuple[str, str]:

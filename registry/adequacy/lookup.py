@@ -12,6 +12,7 @@ from registry.adequacy.countries import all_country_codes, normalise_country
 from registry.adequacy.dataset import (
     EEA,
     NOT_ADEQUATE,
+    UNKNOWN,
     AreaMembership,
     Decision,
     RegimeData,
@@ -37,8 +38,10 @@ class AdequacyResult:
 
     `notes` holds stable codes (NOTE_CODES); `note_texts` holds an English
     sentence for each, in the same order. `decision` is the instrument, None
-    for `eea` and `not_adequate`; `valid_from`/`valid_to` bound the period the
-    status holds for (valid_to exclusive, None when open or unknown).
+    for `eea`, `not_adequate` and `unknown`; `valid_from`/`valid_to` bound the
+    period the status holds for (valid_to exclusive, None when open or unknown).
+    `unknown` (with the note `outside_horizon`) answers days before the
+    regime's horizon, which the dataset does not cover.
     `verified` is False when any fact behind the answer is not yet verified.
     """
 
@@ -95,6 +98,8 @@ def _all_statuses(regime: str, on: date) -> Mapping[str, AdequacyResult]:
 
 
 def _lookup(country: str, data: RegimeData, on: date) -> AdequacyResult:
+    if on < data.horizon:
+        return _outside_horizon_result(country, data, on)
     membership = next((m for m in data.area_for(country) if m.covers(on)), None)
     if membership is not None:
         return _area_result(membership, data, on)
@@ -105,8 +110,25 @@ def _lookup(country: str, data: RegimeData, on: date) -> AdequacyResult:
     return _no_decision_result(country, data, on)
 
 
+def _outside_horizon_result(country: str, data: RegimeData, on: date) -> AdequacyResult:
+    # Not `not_adequate`: before the horizon the dataset simply has no answer
+    # (e.g. FR under the UK regime in 2020, when both were in the EU).
+    sentence = (
+        f"The {data.regime} dataset starts on {data.horizon.isoformat()};"
+        f" the status on {on.isoformat()} is unknown."
+    )
+    note = (NOTE_OUTSIDE_HORIZON, sentence)
+    return _result(
+        country, data, on, UNKNOWN, [note],
+        valid_from=None,
+        valid_to=data.horizon,
+        source=None,
+        verified=True,
+    )
+
+
 def _area_result(membership: AreaMembership, data: RegimeData, on: date) -> AdequacyResult:
-    notes = _horizon_note(data, on)
+    notes: list[_Note] = []
     if not membership.verified:
         notes.append(_unverified(membership.notes))
     return _result(
@@ -121,13 +143,22 @@ def _area_result(membership: AreaMembership, data: RegimeData, on: date) -> Adeq
 def _decision_result(
     decision: Decision, periods: tuple[Decision, ...], data: RegimeData, on: date
 ) -> AdequacyResult:
-    notes = _horizon_note(data, on)
-    if (expiry := _expiry_note(decision, periods, on)) is not None:
+    notes: list[_Note] = []
+    if (expiry := _expiry_note(decision, periods, data, on)) is not None:
         notes.append(expiry)
-    if decision.litigation:
-        notes.append((NOTE_UNDER_LITIGATION, f"Pending litigation: {decision.litigation}"))
-    if not decision.verified:
-        notes.append(_unverified(decision.notes))
+    pending = decision.litigation_on(on)
+    for case in pending:
+        notes.append((
+            NOTE_UNDER_LITIGATION,
+            f"Pending litigation since {case.since.isoformat()}: {case.case} {case.title}.",
+        ))
+    # The answer is verified only if the decision and every pending case it
+    # reports are; the unverified note says what is missing for each.
+    unverified = [row for row in (decision, *pending) if not row.verified]
+    if unverified:
+        details = " ".join(row.notes for row in unverified if row.notes)
+        notes.append(_unverified(details or None))
+    verified = not unverified
     return _result(
         decision.country, data, on, decision.status, notes,
         decision=decision.instrument,
@@ -136,12 +167,12 @@ def _decision_result(
         valid_from=decision.valid_from,
         valid_to=decision.valid_to,
         source=decision.source,
-        verified=decision.verified,
+        verified=verified,
     )
 
 
 def _no_decision_result(country: str, data: RegimeData, on: date) -> AdequacyResult:
-    notes = _horizon_note(data, on)
+    notes: list[_Note] = []
     reason = data.omitted.get(country)
     if reason is not None:
         notes.append(_unverified(reason))
@@ -158,21 +189,48 @@ def _no_decision_result(country: str, data: RegimeData, on: date) -> AdequacyRes
     )
 
 
-def _expiry_note(decision: Decision, periods: tuple[Decision, ...], on: date) -> _Note | None:
-    # An end set by a court judgment was not foreseeable, so only scheduled
-    # ends (expires_on, or a valid_to without invalidation) warn in advance.
-    if decision.expires_on is not None:
-        last_day = decision.expires_on
-    elif decision.valid_to is not None and decision.invalidated_by is None:
-        last_day = decision.valid_to - timedelta(days=1)
-    else:
+def _expiry_note(
+    decision: Decision, periods: tuple[Decision, ...], data: RegimeData, on: date
+) -> _Note | None:
+    last_day = _last_day_known_on(decision, on)
+    if last_day is None:
         return None
     days_left = (last_day - on).days
     if not 0 <= days_left <= EXPIRY_WARNING_DAYS or _successor_adopted(decision, periods, on):
         return None
+    if _joins_area_at_end(decision, data):
+        return None  # e.g. an accession: the transfer becomes intra-area, nothing lapses
     return NOTE_EXPIRING_SOON, (
         f"{decision.instrument} applies until {last_day.isoformat()}"
-        f" ({days_left} days after {on.isoformat()})."
+        f" ({days_left} days after {on.isoformat()}, as known on that day)."
+    )
+
+
+def _last_day_known_on(decision: Decision, on: date) -> date | None:
+    """The last day of application that was known on `on`, or None.
+
+    A `known_expiry` entry covering `on` wins (the latest known one): it is
+    what was known that day, e.g. a bridge's legal maximum before its actual
+    end was fixed. Otherwise `expires_on`, the end the decision itself gives.
+    Without either, a valid_to that no court set counts as scheduled, unless
+    the row has `known_expiry` entries (then its valid_to is hindsight). An
+    end set by a court judgment was not foreseeable: no advance warning.
+    """
+    known = [entry for entry in decision.known_expiry if entry.covers(on)]
+    if known:
+        return max(known, key=lambda entry: entry.known_from).expires_on
+    if decision.expires_on is not None:
+        return decision.expires_on
+    if decision.known_expiry or decision.invalidated_by is not None:
+        return None
+    if decision.valid_to is not None:
+        return decision.valid_to - timedelta(days=1)
+    return None
+
+
+def _joins_area_at_end(decision: Decision, data: RegimeData) -> bool:
+    return decision.valid_to is not None and any(
+        membership.since == decision.valid_to for membership in data.area_for(decision.country)
     )
 
 
@@ -184,16 +242,6 @@ def _successor_adopted(decision: Decision, periods: tuple[Decision, ...], on: da
         and period.adopted <= on
         for period in periods
     )
-
-
-def _horizon_note(data: RegimeData, on: date) -> list[_Note]:
-    if on >= data.horizon:
-        return []
-    return [(
-        NOTE_OUTSIDE_HORIZON,
-        f"The {data.regime} dataset starts on {data.horizon.isoformat()};"
-        " answers for earlier dates are not covered.",
-    )]
 
 
 def _unverified(detail: str | None) -> _Note:

@@ -31,7 +31,9 @@ class CountriesQuerySchema(CountryQuerySchema):
 class CountryStatusSchema(StrictSchema):
     code = fields.String(metadata={"description": "ISO 3166-1 alpha-2, or a documented non-ISO id"})
     name = fields.String(metadata={"description": "Name in the requested language"})
-    status = fields.String(metadata={"enum": list(STATUSES)})
+    status = fields.String(metadata={
+        "enum": list(STATUSES),
+        "description": "unknown: the date is before the regime's dataset starts (outside_horizon)"})
     decision = fields.String(allow_none=True, metadata={"description": "Instrument relied on"})
     condition = fields.String(allow_none=True, metadata={"description": "Scope condition id"})
     condition_text = fields.String(allow_none=True)

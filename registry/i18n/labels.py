@@ -74,15 +74,16 @@ CHANGES: dict[str, dict[str, str]] = {
 
 ADEQUACY: dict[str, dict[str, str]] = {
     "en": {"eea": "EEA", "adequate": "adequate", "adequate_conditional": "adequate (conditional)",
-           "not_adequate": "not adequate"},
+           "not_adequate": "not adequate", "unknown": "unknown"},
     "nl": {"eea": "EER", "adequate": "passend", "adequate_conditional": "passend (onder voorwaarden)",
-           "not_adequate": "niet passend"},
+           "not_adequate": "niet passend", "unknown": "onbekend"},
     "sv": {"eea": "EES", "adequate": "adekvat", "adequate_conditional": "adekvat (villkorat)",
-           "not_adequate": "inte adekvat"},
+           "not_adequate": "inte adekvat", "unknown": "okänd"},
     "de": {"eea": "EWR", "adequate": "angemessen", "adequate_conditional":
-           "angemessen (mit Bedingungen)", "not_adequate": "nicht angemessen"},
+           "angemessen (mit Bedingungen)", "not_adequate": "nicht angemessen",
+           "unknown": "unbekannt"},
     "fr": {"eea": "EEE", "adequate": "adéquat", "adequate_conditional": "adéquat (sous conditions)",
-           "not_adequate": "non adéquat"},
+           "not_adequate": "non adéquat", "unknown": "inconnu"},
 }
 
 SUMMARIES: dict[str, dict[str, str]] = {

@@ -16,10 +16,12 @@ from registry.adequacy import (
     NOTE_CODES,
     REGIMES,
     STATUSES,
+    UNKNOWN,
     adequacy,
     all_country_codes,
     all_statuses,
     history,
+    load_regime,
 )
 
 CASES = [
@@ -101,9 +103,13 @@ def test_no_expiry_warning_once_an_extension_is_adopted() -> None:
 
 
 def test_renewal_number_is_flagged_unverified() -> None:
+    # Recorded as an amendment of 2021/1772; its number (EU) 2025/2574 comes
+    # only from secondary sources quoting EUR-Lex, so the answer stays unverified.
     result = adequacy("GB", "EU", date(2026, 11, 24))
     assert result.status == ADEQUATE and not result.verified
-    assert "unverified" in result.notes and "number unverified" in (result.decision or "")
+    assert result.decision == "(EU) 2021/1772 as amended by (EU) 2025/2574"
+    assert "unverified" in result.notes
+    assert "(EU) 2025/2574" in result.note_texts[result.notes.index("unverified")]
 
 
 def test_omitted_country_is_flagged_unverified() -> None:
@@ -194,5 +200,8 @@ def test_every_answer_is_well_formed(country: str, regime: str, on: date) -> Non
     assert result.status in STATUSES
     assert result.valid_from is None or result.valid_from <= on
     assert result.valid_to is None or on < result.valid_to
-    assert (result.decision is None) == (result.status in (EEA, NOT_ADEQUATE))
+    assert (result.decision is None) == (result.status in (EEA, NOT_ADEQUATE, UNKNOWN))
+    # `unknown` exactly before the horizon, and always with the note saying so.
+    assert (result.status == UNKNOWN) == (on < load_regime(regime).horizon)
+    assert result.status != UNKNOWN or result.notes == ("outside_horizon",)
     assert set(result.notes) <= set(NOTE_CODES) and len(result.notes) == len(result.note_texts)
