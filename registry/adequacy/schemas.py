@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from registry.adequacy.dataset import REGIMES, STATUSES
+from registry.adequacy.transfers import BASES
 from registry.i18n import LANGUAGES
 from registry.schemas import DAY_RANGE, QuerySchema, StrictSchema, one_of
 
@@ -86,3 +87,15 @@ class LocationAdequacySchema(StrictSchema):
     decision = fields.String(allow_none=True)
     condition = fields.String(allow_none=True)
     notes = fields.List(fields.String())
+
+
+class TransferSchema(StrictSchema):
+    """The ground the transfer relies on, computed per regime and day, never typed in."""
+
+    regime = fields.String()
+    basis = fields.String(metadata={"enum": list(BASES)})
+    instrument = fields.String(metadata={"description": "The decision, clauses or article"})
+    module = fields.Integer(metadata={"description": "SCC module, where it has one"})
+    condition = fields.String(metadata={"description": "The conditional decision's scope met"})
+    article = fields.String(metadata={"description": "The Art. 49 derogation (derogation)"})
+    label = fields.String(metadata={"description": "In words, in the requested language"})

@@ -8,7 +8,7 @@ import marshmallow as ma
 import pycountry
 from marshmallow import fields, validate, validates, validates_schema
 
-from registry.adequacy.schemas import LocationAdequacySchema
+from registry.adequacy.schemas import LocationAdequacySchema, TransferSchema
 from registry.catalogue import vocabularies
 from registry.catalogue.vocabularies import ProcessorStatus
 from registry.schemas import (
@@ -112,8 +112,9 @@ class LocationFieldsSchema(StrictSchema):
         "The recipient is within the scope of a conditional adequacy decision that has no "
         "safeguard of its own to record it (e.g. a PIPEDA-covered organisation in Canada, "
         "a private-sector business under the APPI in Japan)")})
-    # Computed for a response (catalogue.services.with_adequacy), never stored.
+    # Computed for a response (catalogue.services.with_computed), never stored.
     adequacy = fields.Nested(LocationAdequacySchema, dump_only=True)
+    transfer = fields.Nested(TransferSchema, dump_only=True)
 
 
 class LocationSchema(LocationFieldsSchema):
@@ -183,6 +184,25 @@ def _purpose_languages(value: dict[str, str]) -> None:
         raise ma.ValidationError("An English ('en') purpose is required.")
 
 
+class ChainLocationSchema(StrictSchema):
+    id = fields.String()
+    country = fields.String()
+    role = fields.String()
+    transfer = fields.Nested(TransferSchema)
+
+
+class ChainLinkSchema(StrictSchema):
+    """A sub-processor below this one (EDPB Opinion 22/2024: the whole chain)."""
+
+    id = fields.String()
+    name = fields.String()
+    parent_id = fields.String(metadata={"description": "The link above it in the chain"})
+    depth = fields.Integer(metadata={"description": "1: a direct sub-processor"})
+    status = fields.String(metadata={"enum": list(vocabularies.STATUSES)})
+    country = fields.String()
+    locations = fields.List(fields.Nested(ChainLocationSchema))
+
+
 class ProcessorSchema(StrictSchema):
     id = fields.String(dump_only=True)
     name = _text(200, required=True)
@@ -225,6 +245,9 @@ class ProcessorSchema(StrictSchema):
         "description": "Announce this processor as replacing an active one"})
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    chain = fields.List(fields.Nested(ChainLinkSchema), dump_only=True, metadata={
+        "description": "Every sub-processor below this one, with each location's transfer "
+                       "basis (on a single processor's responses)"})
 
 
 class ProcessorUpdateSchema(ProcessorSchema):
@@ -264,6 +287,6 @@ class ProcessorQuerySchema(QuerySchema):
 
 # The stored state of each entity, without computed fields: what the audit log keeps
 # and ETags hash, so neither changes with ?regime= or with the date.
-PROCESSOR_RECORD = ProcessorSchema(exclude=("locations.adequacy",))
-LOCATION_RECORD = LocationFieldsSchema(exclude=("adequacy",))
+PROCESSOR_RECORD = ProcessorSchema(exclude=("locations.adequacy", "locations.transfer", "chain"))
+LOCATION_RECORD = LocationFieldsSchema(exclude=("adequacy", "transfer"))
 DPA_RECORD = DpaSchema()

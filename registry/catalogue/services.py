@@ -7,13 +7,14 @@ settings, actor and the time come in as arguments.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry.adequacy.services import location_adequacy
+from registry.adequacy.transfers import Transfer, transfer_basis
 from registry.audit.services import Actor, record
 from registry.catalogue.models import Dpa, Location, Processor, Safeguard
 from registry.catalogue.schemas import DPA_RECORD, LOCATION_RECORD, PROCESSOR_RECORD
@@ -66,11 +67,43 @@ def public_facts(processor: Processor) -> facts.Facts:
     return facts.public_facts(processor, listed=processor.status == ProcessorStatus.ACTIVE)
 
 
-def with_adequacy(locations: list[Location], *, regime: str, on) -> list[Location]:
-    """Attach each location's computed adequacy (under `regime`, on `on`) for a response."""
+def location_transfer(location: Location, *, regime: str, on: date) -> Transfer:
+    """The ground a location's transfer relies on under `regime` on `on`."""
+    return transfer_basis(location.country, regime, on, facts.tool_facts(location),
+                          scope_confirmed=location.scope_confirmed)
+
+
+def with_computed(locations: list[Location], *, regime: str, on: date) -> list[Location]:
+    """Attach each location's computed adequacy and transfer basis (under `regime`, on
+    `on`) for a response; they are never stored."""
     for location in locations:
         location.adequacy = location_adequacy(location.country, regime, on)
+        location.transfer = location_transfer(location, regime=regime, on=on).as_dict()
     return locations
+
+
+def sub_processor_chain(session: Session, processor: Processor, *, regime: str,
+                        on: date) -> list[dict[str, Any]]:
+    """Every processor below `processor` (its sub-processors, theirs, ...), nearest
+    first, each with its locations' transfer bases."""
+    chain, seen, level, depth = [], {processor.id}, [processor.id], 0
+    while level:
+        depth += 1
+        below = session.scalars(select(Processor).where(Processor.parent_id.in_(level))
+                                .order_by(Processor.name, Processor.id)).all()
+        below = [link for link in below if link.id not in seen]
+        seen.update(link.id for link in below)
+        chain += [{
+            "id": link.id, "name": link.name, "parent_id": link.parent_id, "depth": depth,
+            "status": link.status, "country": link.country,
+            "locations": [{"id": location.id, "country": location.country,
+                           "role": location.role,
+                           "transfer": location_transfer(location, regime=regime,
+                                                         on=on).as_dict()}
+                          for location in link.locations],
+        } for link in below]
+        level = [link.id for link in below]
+    return chain
 
 
 # -- queries -----------------------------------------------------------------

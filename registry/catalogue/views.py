@@ -59,14 +59,19 @@ def _writer() -> dict:
     return {"actor": current_actor(), "settings": _settings(), "now": utcnow()}
 
 
+def _regime() -> str:
+    return request.args.get("regime") or _settings().DEFAULT_REGIME
+
+
 def _shown(locations: list) -> list:
-    """Locations with the adequacy of the request's regime, today."""
-    regime = request.args.get("regime") or _settings().DEFAULT_REGIME
-    return services.with_adequacy(locations, regime=regime, on=today_utc())
+    """Locations with the adequacy and transfer basis of the request's regime, today."""
+    return services.with_computed(locations, regime=_regime(), on=today_utc())
 
 
 def _presented(processor: ProcessorRow) -> ProcessorRow:
     _shown(processor.locations)
+    processor.chain = services.sub_processor_chain(db.session, processor, regime=_regime(),
+                                                   on=today_utc())
     blp.set_etag(services.snapshot(processor))
     return processor
 

@@ -8,6 +8,7 @@ changed keys; replaying them in effective order gives the list at any time.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 PUBLIC_FIELDS = (
@@ -24,6 +25,8 @@ PUBLIC_FIELDS = (
     "parent_id",
 )
 LOCATION_PREFIX = "locations/"
+# What of a safeguard the public list shows: what its transfer basis is computed from.
+TOOL_FIELDS = ("module", "version", "frameworks", "certified_on", "article")
 
 Facts = dict[str, Any]
 
@@ -37,14 +40,34 @@ def public_facts(processor: Any, *, listed: bool) -> Facts:
     facts: Facts = {name: getattr(processor, name) for name in PUBLIC_FIELDS}
     facts["listed"] = listed
     for location in processor.locations:
-        safeguard_types = list(dict.fromkeys(s.type for s in location.safeguards))
-        facts[LOCATION_PREFIX + location.id] = {
-            "country": location.country,
-            "role": location.role,
-            "safeguards": safeguard_types,
-        }
+        facts[LOCATION_PREFIX + location.id] = location_facts(location)
     # A JSON round trip copies nested values, so later edits cannot alias them.
-    return json.loads(json.dumps(facts))
+    return json.loads(json.dumps(facts, default=str))
+
+
+def tool_facts(location: Any) -> list[dict[str, Any]]:
+    """A location's safeguards as its transfer basis reads them, in the order recorded."""
+    tools = []
+    for safeguard in location.safeguards:
+        tool = {"type": safeguard.type}
+        for name in TOOL_FIELDS:
+            value = getattr(safeguard, name)
+            if value is not None:
+                tool[name] = value.isoformat() if isinstance(value, date) else value
+        tools.append(tool)
+    return tools
+
+
+def location_facts(location: Any) -> dict[str, Any]:
+    facts = {
+        "country": location.country,
+        "role": location.role,
+        "safeguards": list(dict.fromkeys(s.type for s in location.safeguards)),
+        "tools": tool_facts(location),
+    }
+    if location.scope_confirmed:
+        facts["scope_confirmed"] = True
+    return facts
 
 
 def key_of(change: dict[str, Any]) -> str:

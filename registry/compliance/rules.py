@@ -10,30 +10,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from registry.adequacy.dataset import ADEQUATE, ADEQUATE_CONDITIONAL, EEA
+from registry.adequacy import transfers
+from registry.adequacy.dataset import ADEQUATE, ADEQUATE_CONDITIONAL, EEA, UNKNOWN
 from registry.adequacy.lookup import AdequacyResult, adequacy
 from registry.catalogue import vocabularies
-from registry.catalogue.models import Dpa, Location, Processor, Safeguard
+from registry.catalogue.models import Dpa, Location, Processor
 from registry.catalogue.vocabularies import ProcessorStatus
+from registry.changes.facts import tool_facts
 from registry.changes.models import ChangeEvent
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
-# DPF conditions are met by a DPF certification covering the matching part.
-DPF_FRAMEWORK_FOR_CONDITION = {
-    "dpf_certified": "eu_us",
-    "uk_extension_dpf": "uk_extension",
-    "swiss_us_dpf": "swiss_us",
-}
-# Art. 46/47/49 tools that make a transfer to a non-adequate country lawful, per regime.
-# Under UK law EU SCCs alone are not a tool: they need the UK Addendum (or use the IDTA).
-TRANSFER_TOOLS = {
-    "EU": {"scc", "bcr", "code_of_conduct", "certification", "ad_hoc_clauses", "derogation"},
-    "UK": {"uk_idta", "uk_addendum", "bcr", "code_of_conduct", "certification",
-           "ad_hoc_clauses", "derogation"},
-    "CH": {"scc", "bcr", "code_of_conduct", "certification", "ad_hoc_clauses", "derogation"},
-}
 TIA_TOOLS = {"scc", "uk_idta", "uk_addendum", "bcr", "ad_hoc_clauses"}
 SYSTEMATIC_ROLES = {"hosting", "storage", "processing"}
 PROCESSOR_TO_SUBPROCESSOR_MODULE = 3
@@ -118,42 +106,36 @@ def _where(processor: Processor, location: Location) -> str:
     return f"{processor.name}'s {location.role} location in {location.country}{region}"
 
 
-# -- the transfer basis of a location -----------------------------------------
+# -- the transfer basis of a location (one rule, in adequacy.transfers) ------------
 
 
-def condition_met(location: Location, result: AdequacyResult) -> bool:
+def condition_met(location: Location, result: AdequacyResult, on: date) -> bool:
     """Whether the recipient is recorded as within a conditional decision's scope."""
-    framework = DPF_FRAMEWORK_FOR_CONDITION.get(result.condition or "")
-    if framework is None:
-        return location.scope_confirmed
-    return any(
-        s.type == "dpf" and s.certification_ref and framework in (s.frameworks or ["eu_us"])
-        for s in location.safeguards
-    )
+    return transfers.condition_met(result, tool_facts(location), location.scope_confirmed, on)
 
 
-def relies_on_adequacy(location: Location, result: AdequacyResult) -> bool:
-    if result.status == ADEQUATE:
-        return True
-    return result.status == ADEQUATE_CONDITIONAL and condition_met(location, result)
+def relies_on_adequacy(location: Location, result: AdequacyResult, on: date) -> bool:
+    return transfers.relies_on_adequacy(result, tool_facts(location), location.scope_confirmed,
+                                        on)
 
 
-def transfer_tools(location: Location, regime: str) -> list[Safeguard]:
-    tools = TRANSFER_TOOLS[regime]
-    found = [s for s in location.safeguards if s.type in tools]
-    if regime == "UK":
-        # The Addendum amends EU SCCs; on its own it is not a contract.
-        has_scc = any(s.type == "scc" for s in location.safeguards)
-        found = [s for s in found if s.type != "uk_addendum" or has_scc]
-    return found
+def transfer_tools(location: Location, regime: str, on: date) -> list[transfers.Transfer]:
+    """The Art. 46 tools and Art. 49 derogations recorded that the regime accepts on `on`."""
+    return transfers.accepted_tools(tool_facts(location), regime, on)
+
+
+def basis_of(location: Location, ctx: CheckContext) -> str:
+    return transfers.transfer_basis(location.country, ctx.regime, ctx.on, tool_facts(location),
+                                    scope_confirmed=location.scope_confirmed).basis
 
 
 def _transfers(processor: Processor, ctx: CheckContext
                ) -> Iterator[tuple[Location, AdequacyResult]]:
-    """Locations whose data leaves the exporter's own area."""
+    """Locations whose data leaves the exporter's own area (on a day the regime's
+    dataset covers: before its horizon nothing can be said)."""
     for location in processor.locations:
         result = adequacy(location.country, ctx.regime, ctx.on)
-        if result.status != EEA:
+        if result.status not in (EEA, UNKNOWN):
             yield location, result
 
 
@@ -166,7 +148,7 @@ def no_safeguard(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
         if result.status in (ADEQUATE, ADEQUATE_CONDITIONAL):
             continue  # conditional adequacy is checked by its own rule
-        if transfer_tools(location, ctx.regime):
+        if transfer_tools(location, ctx.regime, ctx.on):
             continue
         if ctx.regime == "UK" and any(s.type == "scc" for s in location.safeguards):
             continue  # reported by uk.addendum_missing, with a sharper fix
@@ -183,11 +165,11 @@ def no_safeguard(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
       "Conditional adequacy relied on without the condition recorded")
 def condition_not_recorded(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
-        if result.status != ADEQUATE_CONDITIONAL or condition_met(location, result):
+        if result.status != ADEQUATE_CONDITIONAL or condition_met(location, result, ctx.on):
             continue
-        if transfer_tools(location, ctx.regime):
+        if transfer_tools(location, ctx.regime, ctx.on):
             continue  # another safeguard carries the transfer
-        framework = DPF_FRAMEWORK_FOR_CONDITION.get(result.condition or "")
+        framework = transfers.CERTIFIED_FRAMEWORK.get(result.condition or "")
         fix = (
             f"Record the recipient's DPF certification (reference and date, covering "
             f"{framework}), or add SCCs 2021/914 Module 3."
@@ -248,7 +230,7 @@ def uk_addendum_missing(processor: Processor, ctx: CheckContext) -> Iterator[Iss
     if ctx.regime != "UK":
         return
     for location, result in _transfers(processor, ctx):
-        if relies_on_adequacy(location, result):
+        if relies_on_adequacy(location, result, ctx.on):
             continue
         types = {s.type for s in location.safeguards}
         if "scc" in types and not types & {"uk_addendum", "uk_idta"}:
@@ -263,7 +245,7 @@ def uk_addendum_missing(processor: Processor, ctx: CheckContext) -> Iterator[Iss
 @rule("tia.missing", WARNING, "Transfer tool without a transfer impact assessment")
 def tia_missing(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
-        if relies_on_adequacy(location, result) or location.tia_assessed_on is not None:
+        if relies_on_adequacy(location, result, ctx.on) or location.tia_assessed_on is not None:
             continue
         if any(s.type in TIA_TOOLS for s in location.safeguards):
             yield Issue(
@@ -279,7 +261,7 @@ def tia_missing(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
 def tia_outdated(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     limit = ctx.on - timedelta(days=ctx.tia_max_age_days)
     for location, result in _transfers(processor, ctx):
-        if relies_on_adequacy(location, result) or location.tia_assessed_on is None:
+        if relies_on_adequacy(location, result, ctx.on) or location.tia_assessed_on is None:
             continue
         if location.tia_assessed_on < limit:
             yield Issue(
@@ -294,7 +276,7 @@ def tia_outdated(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
 @rule("tia.not_acceptable", ERROR, "Transfer continues although its TIA concluded it is not acceptable")
 def tia_not_acceptable(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
-        if not relies_on_adequacy(location, result) and location.tia_outcome == "not_acceptable":
+        if not relies_on_adequacy(location, result, ctx.on) and location.tia_outcome == "not_acceptable":
             yield Issue(
                 f"The TIA for {_where(processor, location)} concluded the transfer is not "
                 "acceptable.",
@@ -306,10 +288,10 @@ def tia_not_acceptable(processor: Processor, ctx: CheckContext) -> Iterator[Issu
 @rule("derogation.systematic", WARNING, "Art. 49 derogation used for a systematic transfer")
 def derogation_systematic(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     for location, result in _transfers(processor, ctx):
-        if relies_on_adequacy(location, result) or location.role not in SYSTEMATIC_ROLES:
+        if relies_on_adequacy(location, result, ctx.on) or location.role not in SYSTEMATIC_ROLES:
             continue
-        tools = transfer_tools(location, ctx.regime)
-        if tools and all(s.type == "derogation" for s in tools):
+        tools = transfer_tools(location, ctx.regime, ctx.on)
+        if tools and all(tool.basis == "derogation" for tool in tools):
             yield Issue(
                 f"{_where(processor, location)} relies only on an Art. 49 derogation, which "
                 "covers occasional transfers, not a systematic "
@@ -323,11 +305,11 @@ def derogation_systematic(processor: Processor, ctx: CheckContext) -> Iterator[I
 def adequacy_under_review(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
     notes = {"expiring_soon": "expires within 180 days", "under_litigation": "is under litigation"}
     for location, result in _transfers(processor, ctx):
-        if not relies_on_adequacy(location, result):
+        if not relies_on_adequacy(location, result, ctx.on):
             continue
         for code in result.notes:
             if code in notes:
-                fallback = bool(transfer_tools(location, ctx.regime))
+                fallback = bool(transfer_tools(location, ctx.regime, ctx.on))
                 yield Issue(
                     f"{_where(processor, location)} relies on {result.decision}, which "
                     f"{notes[code]}." + (" SCCs are in place as a fallback." if fallback else ""),
@@ -394,6 +376,24 @@ def chain_parent_inactive(processor: Processor, ctx: CheckContext) -> Iterator[I
             f"{processor.name} is active but its parent {parent.name} is {parent.status}.",
             f"Retire {processor.name}, or activate {parent.name} or move it to another parent.",
         )
+
+
+@rule("chain.transfer_without_basis", ERROR,
+      "Sub-processor's transfer has no basis where its parent's transfers have one")
+def chain_transfer_without_basis(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
+    parent = ctx.parents.get(processor.parent_id or "")
+    if parent is None or any(basis_of(above, ctx) == "none" for above in parent.locations):
+        return  # the parent's own gap is the parent's finding
+    for location in processor.locations:
+        if basis_of(location, ctx) == "none":
+            yield Issue(
+                f"{_where(processor, location)} has no transfer basis under the {ctx.regime} "
+                f"regime, although the transfers of its parent {parent.name} have one: the "
+                "chain breaks here (EDPB Opinion 22/2024).",
+                f"Record the safeguard {processor.name} relies on for this onward transfer "
+                "(SCCs 2021/914 Module 3, BCRs, ...), or stop it.",
+                location=location,
+            )
 
 
 @rule("notice.shortened", WARNING, "Change announced with less than the promised notice")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from registry.adequacy.countries import localised_country_name
 from registry.adequacy.lookup import adequacy
+from registry.adequacy.transfers import Transfer, transfer_basis
 from registry.changes.facts import locations_of
 from registry.changes.listing import Upcoming, listed_at, upcoming_at, versions_at
 from registry.changes.models import ChangeEvent
@@ -88,14 +90,28 @@ def _adequacy_status(country: str, regime: str, on: date) -> str:
     return adequacy(country, regime, on).status
 
 
+@lru_cache(maxsize=4096)
+def _transfer(country: str, regime: str, on: date, tools: str, scope_confirmed: bool
+              ) -> Transfer:
+    return transfer_basis(country, regime, on, json.loads(tools),
+                          scope_confirmed=scope_confirmed)
+
+
 def _location(location: dict[str, Any], query: ListQuery, on: date) -> dict[str, Any]:
     status = _adequacy_status(location["country"], query.regime, on)
+    # Facts recorded before safeguards kept their details name the types only.
+    tools = location.get("tools") or [{"type": kind} for kind in location.get("safeguards", [])]
+    transfer = _transfer(location["country"], query.regime, on,
+                         json.dumps(tools, sort_keys=True),
+                         bool(location.get("scope_confirmed")))
     return {
         "country": _country(location["country"], query.lang),
         "role": location["role"],
         "role_label": label(ROLES, query.lang, location["role"]),
         "adequacy": status,
         "adequacy_label": label(ADEQUACY, query.lang, status),
+        "transfer_basis": transfer.basis,
+        "transfer_basis_label": transfer.label(query.lang),
         "safeguards": list(location.get("safeguards") or []),
     }
 

@@ -55,10 +55,9 @@ def _country_name(row: Row) -> str:
 
 def location_text(location: dict[str, Any]) -> str:
     """One location for people, in the list's language."""
-    text = f"{location['country']['name']}: {location['role_label']}, {location['adequacy_label']}"
-    if location["safeguards"]:
-        text += " – " + ", ".join(location["safeguards"])
-    return text
+    # The ground the transfer relies on, not the bare status of the country.
+    return (f"{location['country']['name']}: {location['role_label']}, "
+            f"{location['transfer_basis_label']}")
 
 
 # -- CSV ---------------------------------------------------------------------------
@@ -78,9 +77,7 @@ def _neutralised(value: str) -> str:
 def _csv_locations(row: Row) -> str:
     parts = []
     for loc in row["locations"]:
-        safeguards = ", ".join(loc["safeguards"])
-        detail = f"{loc['adequacy']}; {safeguards}" if safeguards else loc["adequacy"]
-        parts.append(f"{loc['country']['code']} {loc['role']} ({detail})")
+        parts.append(f"{loc['country']['code']} {loc['role']} ({loc['transfer_basis_label']})")
     return "; ".join(parts)
 
 

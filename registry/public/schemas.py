@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from registry.adequacy.dataset import REGIMES, STATUSES
+from registry.adequacy.transfers import BASES
 from registry.i18n import LANGUAGES
 from registry.public.document import CHANGE_NAMES
 from registry.schemas import DAY_RANGE, QuerySchema, StrictSchema, WholeRegexp, one_of
@@ -31,8 +32,12 @@ class PublicLocationSchema(StrictSchema):
     country = fields.Nested(CountryNameSchema)
     role = fields.String()
     role_label = fields.String()
-    adequacy = fields.String(metadata={"enum": list(STATUSES)})
+    adequacy = fields.String(metadata={"enum": list(STATUSES),
+                                       "description": "The country's status under the regime"})
     adequacy_label = fields.String()
+    transfer_basis = fields.String(metadata={
+        "enum": list(BASES), "description": "The ground this transfer relies on, on the day"})
+    transfer_basis_label = fields.String(metadata={"description": "In the list's language"})
     safeguards = fields.List(fields.String())
 
 

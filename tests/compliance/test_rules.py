@@ -130,7 +130,8 @@ def test_rule_fires_and_stays_quiet(rule_id, firing, quiet, regime):
 
 def test_every_rule_has_a_case():
     covered = {case[0] for case in CASES} | {"chain.parent_inactive", "notice.shortened",
-                                              "notice.undeliverable"}
+                                              "notice.undeliverable",
+                                              "chain.transfer_without_basis"}
     assert covered == set(RULES)
 
 
@@ -142,6 +143,22 @@ def test_chain_parent_inactive():
     retired_child = processor(parent_id="parent", pid="child", status="retired")
     parent = processor(status="retired", pid="parent")
     assert "chain.parent_inactive" not in rules_fired(retired_child, parents={"parent": parent})
+
+
+def test_a_chain_that_breaks_below_a_covered_parent():
+    covered_parent = processor([location("US", safeguards=[scc()])], pid="parent")
+    gap_below = processor([location("IN")], parent_id="parent", pid="child")
+    covered_below = processor([location("IN", safeguards=[scc()])], parent_id="parent",
+                              pid="child")
+    parent_with_gap = processor([location("BR", safeguards=[]), location("IN")], pid="parent")
+
+    assert "chain.transfer_without_basis" in rules_fired(
+        gap_below, parents={"parent": covered_parent})
+    assert "chain.transfer_without_basis" not in rules_fired(
+        covered_below, parents={"parent": covered_parent})
+    assert "chain.transfer_without_basis" not in rules_fired(
+        gap_below, parents={"parent": parent_with_gap})
+    assert "chain.transfer_without_basis" not in rules_fired(gap_below)
 
 
 def test_history_matters_us_before_dpf():

@@ -180,7 +180,7 @@ def test_embed_renders_the_dutch_list_from_another_origin_without_running_data(
     assert "Verenigde Staten" in location.inner_text()
     us = expected["subprocessors"][0]["locations"][0]
     assert location.locator(".spl-detail").inner_text() == (
-        f"{ROLES['nl']['hosting']} · {us['adequacy_label']}")
+        f"{ROLES['nl']['hosting']} · Standaardcontractbepalingen (module 3)")
     assert cells.nth(4).locator("time").get_attribute("datetime") == (
         expected["subprocessors"][0]["since"])
 

@@ -79,7 +79,7 @@ def test_csv_round_trips_current_and_upcoming_rows(client, editor):
         "legal_name": "Acme Cloud Ireland Ltd", "country_code": "IE", "country": "Ireland",
         "purpose": "Hosting of the service", "services": "voice, text",
         "data_categories": "contact, content",
-        "locations": "DE storage (eea); US hosting (adequate_conditional; scc)",
+        "locations": "DE storage (No transfer); US hosting (Standard contractual clauses (module 3))",
         "parent_id": "", "since": acme["effective_at"][:10], "change": "",
         "effective_at": "", "objection_deadline": "",
     }
@@ -142,8 +142,9 @@ def test_markdown_in_dutch(client, editor):
     acme, zeta = listed["body"]
     assert acme[:4] == ["Acme | Cloud", "Acme Cloud Ireland Ltd", "Ierland",
                         "Hosting van de dienst"]
-    assert acme[4] == "Verenigde Staten: hosting, passend (onder voorwaarden) – scc"
-    assert zeta[2:5] == ["Verenigde Staten", "Support", "Ierland: toegang voor support, EER"]
+    assert acme[4] == "Verenigde Staten: hosting, Standaardcontractbepalingen (module 3)"
+    assert zeta[2:5] == ["Verenigde Staten", "Support",
+                         "Ierland: toegang voor support, Geen doorgifte"]
     assert announced["head"] == [NL_UPCOMING]
     assert [row[:2] for row in announced["body"]] == [["Beta Mail", "toegevoegd"]]
     assert announced["body"][0][2] == announced["body"][0][3]
@@ -231,7 +232,7 @@ def test_html_fragment_in_dutch(client, editor):
     texts = [text for _, text in page.texts]
     assert '"><script>alert(2)</script>' in page.text_in("td")
     assert texts.count("Ierland") == 2
-    us_hosting = "Verenigde Staten: hosting, passend (onder voorwaarden) – scc"
+    us_hosting = "Verenigde Staten: hosting, Standaardcontractbepalingen (module 3)"
     assert page.text_in("li") == [us_hosting, us_hosting]
     assert "toegevoegd" in page.text_in("td")
 

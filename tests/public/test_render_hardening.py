@@ -83,7 +83,9 @@ def listed_row(**overrides) -> dict:
         "purpose": "Hosting", "services": ["voice"], "data_categories": ["contact"],
         "locations": [{"country": {"code": "US", "name": "United States"}, "role": "hosting",
                        "role_label": "hosting", "adequacy": "adequate_conditional",
-                       "adequacy_label": "adequate (conditional)", "safeguards": ["scc"]}],
+                       "adequacy_label": "adequate (conditional)", "transfer_basis": "scc",
+                       "transfer_basis_label": "Standard contractual clauses (module 3)",
+                       "safeguards": ["scc"]}],
         "parent_id": None, "since": date(2026, 1, 15),
     }
     row.update(overrides)

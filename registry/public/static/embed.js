@@ -163,7 +163,9 @@
     var list = el("ul", "spl-locations");
     locations.forEach(function (location) {
       var item = el("li", null, location.country ? location.country.name : "");
-      var detail = [location.role_label, location.adequacy_label].filter(Boolean).join(" · ");
+      // The ground the transfer relies on; the country's status only from older lists.
+      var basis = location.transfer_basis_label || location.adequacy_label;
+      var detail = [location.role_label, basis].filter(Boolean).join(" · ");
       if (detail) {
         item.appendChild(el("span", "spl-detail", detail));
       }
