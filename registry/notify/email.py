@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from markupsafe import Markup
 
 from registry.changes.vocabularies import EventType
-from registry.changes.wire import public_change
+from registry.changes.wire import location_line, public_change
 from registry.config import Settings
-from registry.i18n.labels import CHANGES, label
+from registry.i18n.labels import CHANGES, HEADINGS, label
 from registry.i18n.mail import mail_text
 from registry.notify.models import Delivery, Subscription
 from registry.notify.services import LINK_LIFETIMES, link_token
@@ -130,8 +130,12 @@ def _notice(delivery: Delivery, subscription: Subscription, settings: Settings,
         token=link_token(subscription, LinkPurpose.UNSUBSCRIBE, settings))
     blocks: list[Block] = [
         mail_text(lang, "what", name=name, change=kind) + f" {summary}",
-        mail_text(lang, "effective", date=effective.date().isoformat()),
     ]
+    if change["locations"]:
+        # Where the data goes, and on what ground: what a customer needs to decide.
+        blocks.append(f"{HEADINGS[lang]['locations']}: " + "; ".join(
+            one_line(location_line(location)) for location in change["locations"]) + ".")
+    blocks.append(mail_text(lang, "effective", date=effective.date().isoformat()))
     if change["type"] != EventType.CHANGE_WITHDRAWN:
         # The objection period ends when the change takes effect.
         blocks.append(mail_text(lang, "object",

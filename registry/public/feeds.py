@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from registry.changes.models import ChangeEvent
 from registry.changes.services import MAX_SEQ, get_change
-from registry.changes.wire import PublicChangeSchema, change_url, public_change, summary_in
+from registry.changes.wire import (
+    PublicChangeSchema,
+    change_url,
+    location_line,
+    notice_locations,
+    public_change,
+    summary_in,
+)
 from registry.config import Settings
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from registry.i18n.labels import HEADINGS
@@ -136,9 +143,13 @@ def feed_items(session: Session, lang: str, settings: Settings) -> list[FeedItem
     items = []
     for event in events:
         summary, withdrawal = summary_in(event, lang), withdrawals.get(event.withdrawn_by)
+        text = f"{summary} {summary_in(withdrawal, lang)}" if withdrawal else summary
+        # Where the data goes, and on what ground: what a reader needs to decide.
+        located = notice_locations(event, lang, settings.DEFAULT_REGIME)
+        if located:
+            text += " " + "; ".join(map(location_line, located)) + "."
         items.append(FeedItem(
-            url=change_url(event, settings), title=summary,
-            text=f"{summary} {summary_in(withdrawal, lang)}" if withdrawal else summary,
+            url=change_url(event, settings), title=summary, text=text,
             tag=event.type, published=event.announced_at,
             updated=withdrawal.announced_at if withdrawal else event.announced_at,
             withdrawn=withdrawal is not None,

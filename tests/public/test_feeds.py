@@ -17,6 +17,14 @@ FEEDS = ("/public/feed.atom", "/public/feed.rss", "/public/feed.json")
 BASE = "http://127.0.0.1:8000"  # PUBLIC_BASE_URL's default
 
 
+
+def with_locations(text: str, change: dict) -> str:
+    """A feed entry's text: the summary, then each location the change names with the
+    ground its transfer relies on."""
+    lines = [f"{location['country_name']} — {location['role_label']} — "
+             f"{location['transfer_basis_label']}" for location in change["locations"]]
+    return f"{text} {'; '.join(lines)}." if lines else text
+
 def patch_processor(editor, processor_id: str, **changes):
     url = f"/v1/processors/{processor_id}"
     response = editor.patch(url, json=changes, headers={"If-Match": editor.get(url).headers["ETag"]})
@@ -63,8 +71,10 @@ def test_xml_feeds_are_valid_and_list_the_notified_changes(client, history, path
         assert entry.link == f"{BASE}/public/changes/{change['seq']}"
         assert entry.id == entry.link
         assert change["effective_at"][:10] in entry.summary
-        assert entry.summary == change["summary"]
+        assert entry.summary == with_locations(change["summary"], change)
     assert "effective" in feed.entries[-1].summary
+    assert feed.entries[-1].summary.endswith(
+        "United States — hosting — Standard contractual clauses (module 3).")
 
 
 def test_feeds_in_dutch(client, history):
@@ -212,7 +222,8 @@ def test_withdrawn_change_is_marked_and_updated_in_feeds(client, editor):
     entry = atom.entries[1]
     assert entry.updated != entry.published
     assert entry.updated == atom.feed.updated
-    assert entry.summary == f"{original['summary']} {withdrawal['summary']}"
+    assert entry.summary == with_locations(f"{original['summary']} {withdrawal['summary']}",
+                                           original)
     item = client.get("/public/feed.json").get_json()["items"][1]
     assert item["date_modified"] == withdrawal["announced_at"]
 
