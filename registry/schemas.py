@@ -134,6 +134,29 @@ def _nfc(value: object) -> object:
     return value
 
 
+# Scripts whose letters pass for one another ("Аcme" with a Cyrillic А reads as Acme).
+CONFUSABLE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def _script(character: str) -> str | None:
+    if not character.isalpha():
+        return None
+    name = unicodedata.name(character, "")
+    return next((script for script in CONFUSABLE_SCRIPTS if name.startswith(script)), None)
+
+
+def one_script_per_word(value: str) -> str:
+    """A validator for names: no word mixes Latin, Cyrillic and Greek letters, the usual
+    way to make a name look like another (Unicode TS #39, mixed-script confusables)."""
+    for word in value.split():
+        scripts = {script for script in map(_script, word) if script}
+        if len(scripts) > 1:
+            raise ma.ValidationError(
+                f"The word {word!r} mixes {' and '.join(sorted(s.title() for s in scripts))} "
+                "letters, so it can pass for another name; write it in one script.")
+    return value
+
+
 class StrictSchema(ma.Schema):
     """Unknown fields are errors, never silently dropped; every text keeps to the text
     policy (FORBIDDEN_TEXT is refused, naming the field) and is stored in NFC."""

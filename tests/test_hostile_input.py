@@ -53,6 +53,22 @@ def test_every_text_field_keeps_to_the_policy(editor, payload, field):
     assert list(response.get_json()["errors"]) == [field]
 
 
+@pytest.mark.parametrize("name", ["\u0410cme Cloud", "Acm\u0435", "Str\u03b1tus"])
+def test_a_name_mixing_scripts_in_a_word_is_422(editor, reader, name):
+    response = editor.post("/v1/processors", json=processor_payload(name=name))
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["name"]
+    assert "one script" in response.get_json()["errors"]["name"][0]
+    assert _processor_count(reader) == 0
+
+
+def test_names_in_one_script_each_are_fine(editor):
+    for name in ("\u042f\u043d\u0434\u0435\u043a\u0441 Cloud", "M\u00fcller GmbH",
+                 "Acme \u0394", "\u6771\u4eac Data"):
+        assert create_processor(editor, name=name).status_code == 201, name
+
+
 def test_text_is_stored_in_nfc(editor):
     decomposed = "Cafe\u0301 Cloud"
 

@@ -14,6 +14,7 @@ from registry.catalogue.vocabularies import ProcessorStatus
 from registry.schemas import (
     SERVICE_TAG,
     Moment,
+    one_script_per_word,
     CountryCode,
     HttpUrl,
     QuerySchema,
@@ -205,8 +206,10 @@ class ChainLinkSchema(StrictSchema):
 
 class ProcessorSchema(StrictSchema):
     id = fields.String(dump_only=True)
-    name = _text(200, required=True)
-    legal_name = _text(300, allow_none=True)
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200),
+                                                  one_script_per_word])
+    legal_name = fields.String(allow_none=True, validate=[validate.Length(min=1, max=300),
+                                                          one_script_per_word])
     registered_address = _text(1000, allow_none=True)
     company_number = _text(100, allow_none=True)
     website = HttpUrl(allow_none=True)

@@ -6,11 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from datetime import UTC, date, datetime
 from html import unescape
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
@@ -44,9 +42,6 @@ HIDDEN = BIDI + ZERO_WIDTH + CONTROLS + UNSTORABLE + OTHER_INVISIBLE
 # published: separators (VT, FF, FS-US, NEL) read as spaces, the rest as nothing.
 LYING_NAME = "Trusted\u200b Cloud\u202e\u2066 Ltd\x0bEU\u0007"
 PUBLISHED_NAME = "Trusted Cloud Ltd EU"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def current(editor, **overrides) -> dict:
@@ -320,22 +315,6 @@ def test_feeds_show_what_a_lying_name_is(app, client, editor):
 
 
 # -- the embed, in a real browser ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: the embed needs a real browser"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_embed_shows_what_a_lying_name_is(app, client, editor, browser):

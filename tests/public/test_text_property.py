@@ -26,10 +26,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from marshmallow import ValidationError
 
 from registry.cli import main
 from registry.notify.worker import Worker
-from registry.schemas import FORBIDDEN_TEXT
+from registry.schemas import FORBIDDEN_TEXT, one_script_per_word
 from tests.factories import (
     add_email_subscriber,
     delete_all_but_tokens,
@@ -84,9 +85,22 @@ def accepted_text(max_length: int) -> st.SearchStrategy[str]:
         lambda text: FORBIDDEN_TEXT.search(text) is None and 1 <= len(nfc(text)) <= max_length)
 
 
+def accepted_name(max_length: int) -> st.SearchStrategy[str]:
+    """A name the policy accepts: as text, and with no word mixing confusable scripts."""
+    return accepted_text(max_length).filter(_in_one_script_per_word)
+
+
+def _in_one_script_per_word(text: str) -> bool:
+    try:
+        one_script_per_word(nfc(text))
+    except ValidationError:
+        return False
+    return True
+
+
 processor_texts = st.fixed_dictionaries({
-    "name": accepted_text(200),
-    "legal_name": accepted_text(300),
+    "name": accepted_name(200),
+    "legal_name": accepted_name(300),
     "registered_address": accepted_text(1000),
     "company_number": accepted_text(100),
     "region": accepted_text(100),
