@@ -74,10 +74,13 @@ def subscription_view(subscription: Subscription) -> dict[str, Any]:
 def _audit(session: Session, actor: Actor, action: str, subscription: Subscription,
            before: dict | None, *, deleted: bool = False) -> None:
     # No e-mail address in the audit log: it must be gone once its owner unsubscribes.
+    # An e-mail subscription is named after its address, so its name goes too.
     after = None if deleted else SubscriptionSchema().dump(subscription_view(subscription))
     for entry in (before, after):
         if entry is not None:
             entry["email"] = None
+            if subscription.kind == SubscriptionKind.EMAIL:
+                entry["name"] = None
     record(session, actor=actor, action=action, entity_type="subscription",
            entity_id=subscription.id, before=before, after=after)
 
@@ -236,7 +239,7 @@ def replay(session: Session, subscription: Subscription, since_seq: int, *, acto
                                 "subscription can be replayed (resume it first).")
     # One replay of a subscription at a time (PostgreSQL), so two cannot both queue an event.
     session.execute(select(Subscription.id).where(Subscription.id == subscription.id)
-                    .with_for_update())
+                    .with_for_update(key_share=True))
     waiting = set(session.scalars(select(Delivery.event_seq).where(
         Delivery.subscription_id == subscription.id,
         Delivery.purpose == DeliveryPurpose.EVENT,

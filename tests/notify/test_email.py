@@ -354,3 +354,17 @@ def test_token_pages_are_neither_cors_nor_cached(app, client, purpose):
         assert "Access-Control-Allow-Origin" not in page.headers
         assert page.headers["Cache-Control"] == "no-store"
         assert "ETag" not in page.headers
+
+
+def test_deleting_an_e_mail_subscription_leaves_its_address_out_of_the_audit_log(
+        app, client, editor, admin):
+    subscribe(client)
+    (listed,) = editor.get("/v1/subscriptions").get_json()
+    url = f"/v1/subscriptions/{listed['id']}"
+
+    deleted = editor.delete(url, headers={"If-Match": editor.get(url).headers["ETag"]})
+
+    assert deleted.status_code == 204
+    audit = admin.get("/v1/audit?entity_type=subscription").get_data(as_text=True)
+    assert '"action": "delete"' in audit or '"action":"delete"' in audit
+    assert ADDRESS not in audit
