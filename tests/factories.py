@@ -111,3 +111,14 @@ def add_email_subscriber(app, email: str, lang: str) -> None:
                                                settings=settings, now=utcnow())
         confirm_email(db.session, subscription.id, settings=settings, now=utcnow())
         db.session.commit()
+
+
+def run_worker(app) -> int:
+    """Attempt every due delivery with a worker in this process; how many were attempted."""
+    from registry.notify.worker import Worker
+
+    worker = Worker(app, name="test-worker")
+    try:
+        return sum(iter(worker.run_once, 0))
+    finally:
+        worker.close()

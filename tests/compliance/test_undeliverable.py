@@ -17,8 +17,7 @@ from registry.notify import crypto
 from registry.notify import email as mail
 from registry.notify import services as notify
 from registry.notify.models import Delivery, Subscription
-from registry.notify.worker import Worker
-from tests.factories import create_processor
+from tests.factories import create_processor, run_worker
 
 ADDRESS = "dana.privacy@customer.example"
 RULE = "notice.undeliverable"
@@ -36,15 +35,6 @@ def app(app, tmp_path):
         app.config["SETTINGS"], SMTP_URL="", MAILBOX_DIR=str(tmp_path / "mailbox"))
     return app
 
-
-def run_worker(app) -> None:
-    """Attempt every due delivery."""
-    worker = Worker(app, name="test-worker")
-    try:
-        while worker.run_once():
-            pass
-    finally:
-        worker.close()
 
 
 def webhook_with_an_unreadable_secret(app, editor) -> str:

@@ -20,8 +20,7 @@ from registry.notify.email import send_mail, smtp_server
 from registry.notify.models import Delivery, EmailSuppression, Subscription
 from registry.notify.services import link_token
 from registry.notify.vocabularies import LinkPurpose
-from registry.notify.worker import Worker
-from tests.factories import create_processor
+from tests.factories import create_processor, run_worker
 
 ADDRESS = "dpo@customer.example"
 BASE_URL = "http://localhost"
@@ -72,14 +71,6 @@ def app_config(app_config, smtp):
     return {**app_config, "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
             "PUBLIC_BASE_URL": BASE_URL, "WEBHOOK_RETRY_SCHEDULE": "60,300"}
 
-
-def run_worker(app) -> int:
-    """Attempt every due delivery; how many were attempted."""
-    worker = Worker(app, name="test-worker")
-    try:
-        return sum(iter(worker.run_once, 0))
-    finally:
-        worker.close()
 
 
 def subscribe(client, email: str = ADDRESS, lang: str = "nl"):

@@ -24,8 +24,7 @@ from registry.notify import crypto
 from registry.notify.models import Delivery, Subscription
 from registry.notify.services import link_token
 from registry.notify.vocabularies import DeliveryStatus, LinkPurpose
-from registry.notify.worker import Worker
-from tests.factories import create_processor
+from tests.factories import create_processor, run_worker
 
 ADDRESS = "dpo@customer.example"
 CONFIRM = "/public/subscriptions/confirm"
@@ -42,14 +41,6 @@ def app_config(app_config, mailbox):
     # No SMTP_URL: every mail is written, as sent, to the mailbox.
     return {**app_config, "SMTP_URL": "", "MAILBOX_DIR": str(mailbox)}
 
-
-def run_worker(app) -> int:
-    """Attempt every due delivery; how many were attempted."""
-    worker = Worker(app, name="test-worker")
-    try:
-        return sum(iter(worker.run_once, 0))
-    finally:
-        worker.close()
 
 
 def take_mail(mailbox: Path) -> list[tuple[bytes, EmailMessage]]:

@@ -6,8 +6,12 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from registry.notify.worker import Worker
-from tests.factories import add_email_subscriber, create_processor, location_payload
+from tests.factories import (
+    add_email_subscriber,
+    create_processor,
+    location_payload,
+    run_worker,
+)
 
 
 @pytest.fixture
@@ -16,12 +20,7 @@ def app_config(app_config, tmp_path):
 
 
 def _notices(app, tmp_path) -> list:
-    worker = Worker(app, name="test-worker")
-    try:
-        while worker.run_once():
-            pass
-    finally:
-        worker.close()
+    run_worker(app)
     mails = [message_from_bytes(path.read_bytes(), policy=policy.default)
              for path in sorted((tmp_path / "mailbox").glob("*.eml"))]
     return [mail for mail in mails if "List-Unsubscribe" in mail]
