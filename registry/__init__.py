@@ -64,11 +64,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def load_models() -> None:
     """Import every feature's models, so that Base.metadata is complete (Alembic, tests)."""
-    import registry.audit.models  # noqa: F401
-    import registry.auth.models  # noqa: F401
-    import registry.catalogue.models  # noqa: F401
-    import registry.changes.models  # noqa: F401
-    import registry.notify.models  # noqa: F401
+    import registry.audit.models
+    import registry.auth.models
+    import registry.catalogue.models
+    import registry.changes.models
+    import registry.customers.models
+    import registry.notify.models
+    import registry.objections.models  # noqa: F401
 
 
 def _init_database(app: Flask, settings: Settings) -> None:
@@ -96,16 +98,20 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.adequacy.views import blp as countries_blp
     from registry.audit.views import blp as audit_blp
     from registry.auth.views import blp as tokens_blp
-    from registry.catalogue.change_views import blp as changes_blp
     from registry.catalogue.views import blp as processors_blp
     from registry.compliance.views import blp as compliance_blp
+    from registry.customers.views import blp as customers_blp
     from registry.health.views import bp as health_bp
     from registry.notify.pages import blp as email_pages_blp
     from registry.notify.views import blp as subscriptions_blp
+    from registry.objections.change_views import blp as changes_blp
+    from registry.objections.pages import blp as objection_pages_blp
+    from registry.objections.views import blp as objections_blp
     from registry.public.views import blp as public_blp
 
     for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp,
-                      subscriptions_blp, tokens_blp, audit_blp, public_blp, email_pages_blp):
+                      customers_blp, objections_blp, subscriptions_blp, tokens_blp, audit_blp,
+                      public_blp, email_pages_blp, objection_pages_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
 

@@ -40,6 +40,7 @@ class Settings:
     WEBHOOK_PAUSE_AFTER_HOURS: int = 72
     MAIL_FROM: str = "Subprocessor Registry <privacy@registry.invalid>"
     MAIL_REPLY_TO: str = ""
+    LEGAL_TEAM_EMAIL: str = ""
     PROXY_HOPS: int = 0
     MAILBOX_DIR: str = ""
     RATELIMIT_STORAGE_URI: str = "memory://"

@@ -81,7 +81,7 @@ def _strip_locations(messages: Mapping) -> Mapping:
     """webargs nests errors under their location (json, query); keep only the fields."""
     merged: dict = {}
     for location, value in messages.items():
-        if location in ("json", "query", "path", "headers", "form") and isinstance(
+        if location in ("json", "query", "path", "headers", "form", "json_or_form") and isinstance(
             value, Mapping
         ):
             merged.update(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http
 from collections.abc import Callable
+from typing import ClassVar
 from urllib.parse import urlencode
 
 import flask_smorest
@@ -107,6 +108,12 @@ class Blueprint(flask_smorest.Blueprint):
     """
 
     ARGUMENTS_PARSER = JsonBodyParser()
+    # A body that is JSON, or a form a page without JavaScript posts (documented as JSON;
+    # the view documents the form beside it).
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict[str, str]] = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": "application/json",
+    }
 
     def __init__(
         self,

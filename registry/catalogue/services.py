@@ -28,9 +28,10 @@ from registry.changes import facts
 from registry.changes import services as changes
 from registry.changes.models import ChangeEvent
 from registry.changes.schemas import ChangeEventSchema
-from registry.changes.services import Announcement, Subject
+from registry.changes.services import Announcement, Notice, Subject
 from registry.changes.vocabularies import LISTING_TYPES, EventType
 from registry.config import Settings
+from registry.customers.services import longest_notice
 from registry.db import new_id
 from registry.errors import ProblemError, field_error, found
 from registry.notify.services import enqueue_event
@@ -266,15 +267,25 @@ def _announce(session: Session, processor: Processor, before: facts.Facts,
               announcement: Announcement, *, settings: Settings, now: datetime,
               replaced: Processor | None = None) -> list[ChangeEvent]:
     """The change events of this write; the processor keeps when its listing changes."""
+    after = public_facts(processor)
     events = changes.announce(
-        session, Subject(processor.id, processor.name), before, public_facts(processor),
-        announcement, notice_days=settings.NOTICE_PERIOD_DAYS, now=now,
+        session, Subject(processor.id, processor.name), before, after,
+        announcement, notice_days=notice_owed(session, before, after, settings, now), now=now,
         replaced=Subject(replaced.id, replaced.name) if replaced else None)
     for event in events:
         if event.type in LISTING_TYPES:
             processor.effective_at = event.effective_at
             processor.notice_override_reason = event.notice_override_reason
     return events
+
+
+def notice_owed(session: Session, before: facts.Facts, after: facts.Facts,
+                settings: Settings, now: datetime) -> Notice:
+    """The notice a change of these facts needs: the longest contracted by a customer
+    whose services it concerns, never less than NOTICE_PERIOD_DAYS."""
+    services = set(before.get("services") or []) | set(after.get("services") or [])
+    days, customer = longest_notice(session, services, settings.NOTICE_PERIOD_DAYS, at=now)
+    return Notice(days, customer.name if customer else None)
 
 
 def _enqueue(session: Session, events: list[ChangeEvent], processor: Processor,

@@ -37,6 +37,9 @@ class ChangeEvent(Base):
     notice_override_reason: Mapped[str | None] = mapped_column(Text)
     withdraws_seq: Mapped[int | None] = mapped_column(Integer)
     withdrawn_by: Mapped[int | None] = mapped_column(Integer)
+    # The processor's public facts the notice describes: after the write (before it, for a
+    # removal). None for events recorded before notices carried them.
+    processor_facts: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
 
 class PublicVersion(Base):

@@ -35,6 +35,19 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """How many days' notice an announcement gives, and who it is owed to (the customer
+    with the longest contracted notice; None: NOTICE_PERIOD_DAYS)."""
+
+    days: int
+    owed_to: str | None = None
+
+    def why(self) -> str:
+        return (f" (the notice contracted by {self.owed_to}, a customer it concerns)"
+                if self.owed_to else "")
+
+
+@dataclass(frozen=True)
 class Announcement:
     """What an editor said about when a write takes effect publicly."""
 
@@ -82,22 +95,22 @@ def _classify(before: facts.Facts, after: facts.Facts, changes: list[dict]
 
 def _effective_at(
     session: Session, processor_id: str, changes: list[dict], notice: bool,
-    announcement: Announcement, now: datetime, notice_days: int,
+    announcement: Announcement, now: datetime, notice_days: Notice,
 ) -> datetime:
     requested = announcement.effective_at
     if requested is not None and requested < now - timedelta(minutes=1):
         raise field_error("effective_at", "Must not be in the past: the history cannot be backdated.")
     effective = max(requested or now, now)
     if notice:
-        earliest = now + timedelta(days=notice_days)
+        earliest = now + timedelta(days=notice_days.days)
         if requested is None:
             effective = earliest
         elif requested < earliest and not announcement.notice_override_reason:
             raise field_error(
                 "effective_at",
-                f"Adding a processor or a location in a new country needs {notice_days} days' "
-                f"notice (effective {earliest.date().isoformat()} at the earliest); give "
-                "notice_override_reason to announce it sooner.",
+                f"Adding a processor or a location in a new country needs {notice_days.days} "
+                f"days' notice{notice_days.why()} (effective {earliest.date().isoformat()} at "
+                "the earliest); give notice_override_reason to announce it sooner.",
             )
     # A change cannot take effect before a pending change it builds on.
     keys = {facts.key_of(c) for c in changes} | {"listed"}
@@ -148,8 +161,8 @@ def summarise(kind: str, name: str, effective_at: datetime, changes: list[dict],
 
 
 def _event(session: Session, subject: Subject, kind: EventType, kind_changes: list[dict],
-           notice: bool, announcement: Announcement, now: datetime, notice_days: int,
-           replaced: Subject | None) -> ChangeEvent:
+           notice: bool, announcement: Announcement, now: datetime, notice_days: Notice,
+           replaced: Subject | None, described: facts.Facts) -> ChangeEvent:
     if kind == EventType.PROCESSOR_ADDED and replaced is not None:
         kind = EventType.PROCESSOR_REPLACED
         kind_changes = [*kind_changes, {"field": "listed", "processor_id": replaced.id,
@@ -158,7 +171,7 @@ def _event(session: Session, subject: Subject, kind: EventType, kind_changes: li
         replaced = None
     effective = _effective_at(session, subject.id, kind_changes, notice,
                               announcement, now, notice_days)
-    shortened = notice and effective < now + timedelta(days=notice_days)
+    shortened = notice and effective < now + timedelta(days=notice_days.days)
     event = ChangeEvent(
         type=kind,
         processor_id=subject.id,
@@ -171,6 +184,7 @@ def _event(session: Session, subject: Subject, kind: EventType, kind_changes: li
         summary=summarise(kind, subject.name, effective, kind_changes,
                           replaced.name if replaced else None),
         notice_override_reason=announcement.notice_override_reason if shortened else None,
+        processor_facts=described,
     )
     session.add(event)
     return event
@@ -189,12 +203,13 @@ def serialise_event_writes(session: Session) -> None:
 
 def announce(
     session: Session, subject: Subject, before: facts.Facts, after: facts.Facts,
-    announcement: Announcement, *, notice_days: int, now: datetime,
+    announcement: Announcement, *, notice_days: Notice, now: datetime,
     replaced: Subject | None = None,
 ) -> list[ChangeEvent]:
     """Record the public change events of a write (from `before` to `after`) in the
     write's transaction, and return them. `replaced` is the processor an addition
-    replaces, already taken off the catalogue's list by the caller."""
+    replaces, already taken off the catalogue's list by the caller. Each event keeps
+    the facts its notice describes: `after`, or `before` when the processor leaves."""
     changes = facts.diff(before, after)
     if not changes:
         return []
@@ -203,8 +218,9 @@ def announce(
     # Nothing is flushed until every event is built: a new processor is inserted once.
     with session.no_autoflush:
         for kind, kind_changes, notice in _classify(before, after, changes):
+            described = before if kind == EventType.PROCESSOR_REMOVED else after
             events.append(_event(session, subject, kind, kind_changes, notice,
-                                 announcement, now, notice_days, replaced))
+                                 announcement, now, notice_days, replaced, described))
     if events:
         session.flush()
         rebuild_timelines(session, {subject.id} | {e.replaces_id for e in events} - {None})

@@ -21,3 +21,6 @@ LISTING_TYPES = frozenset({EventType.PROCESSOR_ADDED, EventType.PROCESSOR_REPLAC
                            EventType.PROCESSOR_REMOVED})
 WITHDRAWABLE = frozenset({EventType.PROCESSOR_ADDED, EventType.PROCESSOR_REPLACED,
                           EventType.PROCESSOR_REMOVED, EventType.LOCATION_ADDED})
+# Changes customers may object to (or approve) until they take effect: those given notice.
+OBJECTABLE = frozenset({EventType.PROCESSOR_ADDED, EventType.PROCESSOR_REPLACED,
+                        EventType.LOCATION_ADDED})

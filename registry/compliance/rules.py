@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from registry.adequacy import transfers
 from registry.adequacy.dataset import ADEQUATE, ADEQUATE_CONDITIONAL, EEA, UNKNOWN
@@ -50,6 +50,28 @@ class UndeliverableNotice:
 
 
 @dataclass(frozen=True)
+class ChangeAnswers:
+    """What customers answered a change of a processor: unresolved objections, and the
+    customers with specific authorisation whose approval is missing."""
+
+    seq: int
+    type: str
+    effective_at: datetime
+    unresolved: int = 0
+    approvals_missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerUndelivered:
+    """A change whose notice failed for good to a customer's contact."""
+
+    seq: int
+    type: str
+    customers: tuple[str, ...]
+    delivery_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CheckContext:
     regime: str
     on: date
@@ -59,6 +81,15 @@ class CheckContext:
     shortened_notices: dict[str, list[ChangeEvent]] = field(default_factory=dict)
     # Changes whose notice failed because it could not be built, by processor.
     undeliverable_notices: dict[str, list[UndeliverableNotice]] = field(default_factory=dict)
+    # The moment checked (the end of `on`, or now for today) and customers' answers.
+    moment: datetime | None = None
+    answers: dict[str, list[ChangeAnswers]] = field(default_factory=dict)
+    customer_undelivered: dict[str, list[CustomerUndelivered]] = field(default_factory=dict)
+
+    @property
+    def at(self) -> datetime:
+        """The moment checked: `moment`, else the end of `on` (UTC)."""
+        return self.moment or datetime.combine(self.on, time.max, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -436,6 +467,65 @@ def notice_undeliverable(processor: Processor, ctx: CheckContext) -> Iterator[Is
             f"delivery {notice.delivery_ids[0]}\" (the text of the change, or the "
             f"subscription), then retry: {_retry_paths(notice.delivery_ids)}.",
         )
+
+
+OBJECTION_WARNING_DAYS = 7
+
+
+def _objections(count: int) -> str:
+    return "1 objection" if count == 1 else f"{count} objections"
+
+
+@rule("objection.open_near_effect", WARNING,
+      "Change takes effect within 7 days with objections still open")
+def objection_open_near_effect(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
+    soon = ctx.at + timedelta(days=OBJECTION_WARNING_DAYS)
+    for answers in ctx.answers.get(processor.id, []):
+        if answers.unresolved and ctx.at < answers.effective_at <= soon:
+            yield Issue(
+                f"Change #{answers.seq} ({answers.type}) for {processor.name} takes effect on "
+                f"{answers.effective_at:%Y-%m-%d %H:%M} UTC with "
+                f"{_objections(answers.unresolved)} not resolved.",
+                f"Resolve them (PATCH /v1/objections/{{id}}, list: /v1/objections?change_seq="
+                f"{answers.seq}), or withdraw the change (POST /v1/changes/{answers.seq}/"
+                "withdraw) before it takes effect.")
+
+
+@rule("objection.unresolved_in_effect", ERROR, "Change in effect with unresolved objections")
+def objection_unresolved_in_effect(processor: Processor, ctx: CheckContext
+                                   ) -> Iterator[Issue]:
+    for answers in ctx.answers.get(processor.id, []):
+        if answers.unresolved and answers.effective_at <= ctx.at:
+            yield Issue(
+                f"Change #{answers.seq} ({answers.type}) for {processor.name} took effect on "
+                f"{answers.effective_at:%Y-%m-%d %H:%M} UTC with "
+                f"{_objections(answers.unresolved)} never resolved.",
+                f"Resolve each with its outcome (/v1/objections?change_seq={answers.seq}); "
+                "the objectors are told.")
+
+
+@rule("approval.missing", ERROR,
+      "Change in effect without the approval of a customer with specific authorisation")
+def approval_missing(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
+    for answers in ctx.answers.get(processor.id, []):
+        if answers.approvals_missing and answers.effective_at <= ctx.at:
+            yield Issue(
+                f"Change #{answers.seq} ({answers.type}) for {processor.name} is in effect "
+                f"without the prior approval of {', '.join(answers.approvals_missing)}, whose "
+                "contract requires it (specific authorisation).",
+                "Obtain and record the approval (the customer answers by the link in its "
+                "notice), or stop using the processor for that customer's services.")
+
+
+@rule("notice.customer_undelivered", ERROR,
+      "Change notice that could not be delivered to a customer's contact", every_status=True)
+def notice_customer_undelivered(processor: Processor, ctx: CheckContext) -> Iterator[Issue]:
+    for notice in ctx.customer_undelivered.get(processor.id, []):
+        yield Issue(
+            f"The notice of change #{notice.seq} ({notice.type}) for {processor.name} did not "
+            f"reach {', '.join(notice.customers)}: every attempt to its contact failed.",
+            "Check the customer's contact addresses (PATCH /v1/customers/{id}) and the mail "
+            f"server, then retry: {_retry_paths(notice.delivery_ids)}.")
 
 
 def check_processor(processor: Processor, ctx: CheckContext, *,

@@ -17,7 +17,8 @@ MAIL: dict[str, dict[str, str]] = {
         "notice_heading": "A change to the subprocessors of {org}",
         "what": "What changes: {name} – {change}.",
         "effective": "Effective from {date}.",
-        "object": "You may object to this change until {deadline} by replying to this e-mail.",
+        "object": "Object to this change (possible until {deadline})",
+        "answer": "Approve or refuse this change (until {deadline})",
         "list_link": "The list of subprocessors",
         "why": "You receive this e-mail because you subscribed to changes to the list of "
                "subprocessors of {org}.",
@@ -49,8 +50,8 @@ MAIL: dict[str, dict[str, str]] = {
         "notice_heading": "Een wijziging in de subverwerkers van {org}",
         "what": "Wat er verandert: {name} – {change}.",
         "effective": "Met ingang van {date}.",
-        "object": "U kunt tot {deadline} bezwaar maken tegen deze wijziging door deze e-mail "
-                  "te beantwoorden.",
+        "object": "Bezwaar maken tegen deze wijziging (mogelijk tot {deadline})",
+        "answer": "Deze wijziging goedkeuren of weigeren (tot {deadline})",
         "list_link": "De lijst van subverwerkers",
         "why": "U ontvangt deze e-mail omdat u zich heeft aangemeld voor wijzigingen in de "
                "lijst van subverwerkers van {org}.",
@@ -83,8 +84,8 @@ MAIL: dict[str, dict[str, str]] = {
         "notice_heading": "En ändring av underbiträden hos {org}",
         "what": "Vad som ändras: {name} – {change}.",
         "effective": "Gäller från och med {date}.",
-        "object": "Du kan invända mot ändringen fram till {deadline} genom att svara på det "
-                  "här e-postmeddelandet.",
+        "object": "Invänd mot ändringen (möjligt till {deadline})",
+        "answer": "Godkänn eller avslå ändringen (till {deadline})",
         "list_link": "Listan över underbiträden",
         "why": "Du får det här e-postmeddelandet eftersom du prenumererar på ändringar i "
                "listan över underbiträden hos {org}.",
@@ -118,8 +119,8 @@ MAIL: dict[str, dict[str, str]] = {
         "notice_heading": "Eine Änderung der Unterauftragsverarbeiter von {org}",
         "what": "Was sich ändert: {name} – {change}.",
         "effective": "Wirksam ab {date}.",
-        "object": "Sie können dieser Änderung bis {deadline} widersprechen, indem Sie auf "
-                  "diese E-Mail antworten.",
+        "object": "Dieser Änderung widersprechen (möglich bis {deadline})",
+        "answer": "Dieser Änderung zustimmen oder sie ablehnen (bis {deadline})",
         "list_link": "Die Liste der Unterauftragsverarbeiter",
         "why": "Sie erhalten diese E-Mail, weil Sie Änderungen der Liste der "
                "Unterauftragsverarbeiter von {org} abonniert haben.",
@@ -156,8 +157,8 @@ MAIL: dict[str, dict[str, str]] = {
         "notice_heading": "Un changement des sous-traitants ultérieurs de {org}",
         "what": "Ce qui change : {name} – {change}.",
         "effective": "À compter du {date}.",
-        "object": "Vous pouvez vous opposer à ce changement jusqu'au {deadline} en répondant "
-                  "à cet e-mail.",
+        "object": "S'opposer à ce changement (possible jusqu'au {deadline})",
+        "answer": "Approuver ou refuser ce changement (jusqu'au {deadline})",
         "list_link": "La liste des sous-traitants ultérieurs",
         "why": "Vous recevez cet e-mail parce que vous êtes abonné aux changements de la "
                "liste des sous-traitants ultérieurs de {org}.",
@@ -186,3 +187,42 @@ def mail_text(lang: str, key: str, **values: str) -> str:
     """A text in `lang` (else English) with `values` filled in."""
     template = MAIL.get(lang, {}).get(key) or MAIL[DEFAULT_LANGUAGE][key]
     return template.format(**values)
+
+
+# The facts of a notice, one line each: what a customer needs to decide.
+NOTICE_LABELS: dict[str, dict[str, str]] = {
+    "en": {"legal_name": "Legal entity", "country": "Established in", "website": "Website",
+           "purpose": "Purpose", "services": "Services", "data_categories": "Data categories",
+           "data_subjects": "Data subjects", "locations": "Processing locations",
+           "changed": "What changed", "none": "none", "name": "Name",
+           "registered_address": "Registered address", "company_number": "Company number",
+           "parent_id": "Parent processor"},
+    "nl": {"legal_name": "Rechtspersoon", "country": "Gevestigd in", "website": "Website",
+           "purpose": "Doel", "services": "Diensten", "data_categories": "Categorieën gegevens",
+           "data_subjects": "Betrokkenen", "locations": "Verwerkingslocaties",
+           "changed": "Wat er is gewijzigd", "none": "geen", "name": "Naam",
+           "registered_address": "Statutair adres", "company_number": "Registratienummer",
+           "parent_id": "Moederverwerker"},
+    "sv": {"legal_name": "Juridisk person", "country": "Etablerat i", "website": "Webbplats",
+           "purpose": "Ändamål", "services": "Tjänster",
+           "data_categories": "Kategorier av uppgifter", "data_subjects": "Registrerade",
+           "locations": "Behandlingsplatser", "changed": "Vad som ändrats", "none": "inga",
+           "name": "Namn", "registered_address": "Registrerad adress",
+           "company_number": "Organisationsnummer", "parent_id": "Överordnat biträde"},
+    "de": {"legal_name": "Rechtsträger", "country": "Niedergelassen in", "website": "Website",
+           "purpose": "Zweck", "services": "Dienste", "data_categories": "Datenkategorien",
+           "data_subjects": "Betroffene Personen", "locations": "Verarbeitungsorte",
+           "changed": "Was sich geändert hat", "none": "keine", "name": "Name",
+           "registered_address": "Eingetragene Anschrift", "company_number": "Registernummer",
+           "parent_id": "Übergeordneter Verarbeiter"},
+    "fr": {"legal_name": "Entité juridique", "country": "Établi en/au", "website": "Site web",
+           "purpose": "Finalité", "services": "Services",
+           "data_categories": "Catégories de données", "data_subjects": "Personnes concernées",
+           "locations": "Lieux de traitement", "changed": "Ce qui a changé", "none": "aucun",
+           "name": "Nom", "registered_address": "Adresse du siège",
+           "company_number": "Numéro d'immatriculation", "parent_id": "Sous-traitant parent"},
+}
+
+
+def notice_label(lang: str, key: str) -> str:
+    return NOTICE_LABELS.get(lang, {}).get(key) or NOTICE_LABELS[DEFAULT_LANGUAGE].get(key, key)

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from registry.changes.models import ChangeEvent
 from registry.changes.wire import PublicChangeSchema, public_change
 from registry.config import Settings
 from registry.notify import email as mail
@@ -23,7 +24,7 @@ from registry.notify.safety import (
     pinned_request_args,
     read_limited,
 )
-from registry.notify.services import signing_secrets
+from registry.notify.services import objection_url, signing_secrets
 from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind
 
 RESPONSE_BODY_LIMIT = 4096
@@ -61,27 +62,51 @@ def webhook_payload(delivery: Delivery, subscription: Subscription, settings: Se
                      "message": "A test delivery from the subprocessor registry.",
                      "list_url": settings.public_url("/public/subprocessors")},
         }
-    event = delivery.event
-    data = PublicChangeSchema().dump(public_change(event, subscription.lang, settings))
-    data["list_url"] = settings.public_url("/public/subprocessors", lang=subscription.lang)
+    if delivery.purpose == DeliveryPurpose.MESSAGE:
+        return dict(delivery.content or {})
+    return event_payload(delivery.event, subscription.lang, settings)
+
+
+def event_payload(event: ChangeEvent, lang: str, settings: Settings) -> dict[str, Any]:
+    """The payload of a change event in `lang`, the same for every subscriber (their own
+    `objection_url` is set by `with_objection_url`)."""
+    data = PublicChangeSchema().dump(public_change(event, lang, settings))
+    data["list_url"] = settings.public_url("/public/subprocessors", lang=lang)
     return {"type": event.type, "timestamp": event.announced_at.isoformat(), "data": data}
 
 
-def build(delivery: Delivery, subscription: Subscription, settings: Settings,
-          bodies: dict[tuple[int, str], str] | None = None) -> Message:
-    """The message for one delivery. `bodies` caches event bodies by (event, language)
-    across one batch: they depend on nothing else, and a fan-out sends one to thousands."""
-    if subscription.kind == SubscriptionKind.EMAIL:
+def with_objection_url(payload: dict[str, Any], subscription: Subscription,
+                       settings: Settings) -> dict[str, Any]:
+    """The payload with this subscriber's own objection link, where the change has one."""
+    data = payload["data"]
+    if data.get("objection_url") is None:
+        return payload
+    own = objection_url(subscription.id, data["seq"], settings)
+    return {**payload, "data": {**data, "objection_url": own}}
+
+
+def build(delivery: Delivery, subscription: Subscription | None, settings: Settings,
+          payloads: dict[tuple[int, str], dict] | None = None) -> Message:
+    """The message for one delivery. `payloads` caches event payloads by (event, language)
+    across one batch: a fan-out sends one to thousands, each with its own objection link."""
+    if subscription is None:  # a mail to an address (an objector, the legal team)
         return Message(SubscriptionKind.EMAIL, delivery.message_id,
-                       email=mail.compose(delivery, subscription, settings))
-    cacheable = bodies is not None and delivery.purpose == DeliveryPurpose.EVENT
+                       email=mail.compose_message(delivery, settings))
+    if subscription.kind == SubscriptionKind.EMAIL:
+        email = (mail.compose_message(delivery, settings)
+                 if delivery.purpose == DeliveryPurpose.MESSAGE
+                 else mail.compose(delivery, subscription, settings))
+        return Message(SubscriptionKind.EMAIL, delivery.message_id, email=email)
+    cacheable = payloads is not None and delivery.purpose == DeliveryPurpose.EVENT
     key = (delivery.event_seq, subscription.lang)
-    body = bodies.get(key) if cacheable else None
-    if body is None:
-        body = json.dumps(webhook_payload(delivery, subscription, settings),
-                          ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    payload = payloads.get(key) if cacheable else None
+    if payload is None:
+        payload = webhook_payload(delivery, subscription, settings)
         if cacheable:
-            bodies[key] = body
+            payloads[key] = payload
+    if delivery.purpose == DeliveryPurpose.EVENT:
+        payload = with_objection_url(payload, subscription, settings)
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return Message(SubscriptionKind.WEBHOOK, delivery.message_id, url=subscription.url, body=body,
                    secrets=signing_secrets(subscription, datetime.now(UTC),
                                            settings.SECRET_KEY))

@@ -18,13 +18,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from markupsafe import Markup
 
-from registry.changes.vocabularies import EventType
-from registry.changes.wire import location_line, public_change
+from registry.changes.wire import notice_details, public_change
 from registry.config import Settings
-from registry.i18n.labels import CHANGES, HEADINGS, label
+from registry.i18n.labels import CHANGES, label
 from registry.i18n.mail import mail_text
 from registry.notify.models import Delivery, Subscription
-from registry.notify.services import LINK_LIFETIMES, link_token
+from registry.notify.services import LINK_LIFETIMES, link_token, objection_url
 from registry.notify.vocabularies import DeliveryPurpose, LinkPurpose
 
 log = logging.getLogger(__name__)
@@ -97,6 +96,22 @@ def compose(delivery: Delivery, subscription: Subscription, settings: Settings) 
     raise ValueError(f"no e-mail for a {delivery.purpose!r} delivery")
 
 
+def compose_message(delivery: Delivery, settings: Settings) -> EmailMessage:
+    """A `message` delivery's mail, as its sender wrote it (subject, title, blocks)."""
+    content = delivery.content or {}
+    lang = content.get("lang", "en")
+    blocks: list[Block] = [block if isinstance(block, str) else (block[0], block[1])
+                           for block in content.get("blocks", [])]
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = settings.MAIL_FROM
+    if settings.MAIL_REPLY_TO:
+        message["Reply-To"] = settings.MAIL_REPLY_TO
+    message["To"] = delivery.to_address
+    _headers(message, delivery, settings, content.get("subject", ""), datetime.now(UTC))
+    _set_body(message, lang, one_line(content.get("title", "")), blocks)
+    return message
+
+
 def _confirmation(delivery: Delivery, subscription: Subscription, settings: Settings,
                   now: datetime) -> EmailMessage:
     lang, org = subscription.lang, settings.ORGANISATION_NAME
@@ -131,15 +146,18 @@ def _notice(delivery: Delivery, subscription: Subscription, settings: Settings,
     blocks: list[Block] = [
         mail_text(lang, "what", name=name, change=kind) + f" {summary}",
     ]
-    if change["locations"]:
-        # Where the data goes, and on what ground: what a customer needs to decide.
-        blocks.append(f"{HEADINGS[lang]['locations']}: " + "; ".join(
-            one_line(location_line(location)) for location in change["locations"]) + ".")
+    # What a customer needs to decide: the processor, where the data goes and on what
+    # ground, and for an edit what changed.
+    blocks += [one_line(line) for line in notice_details(change, lang)]
     blocks.append(mail_text(lang, "effective", date=effective.date().isoformat()))
-    if change["type"] != EventType.CHANGE_WITHDRAWN:
-        # The objection period ends when the change takes effect.
-        blocks.append(mail_text(lang, "object",
-                                deadline=effective.strftime("%Y-%m-%d %H:%M UTC")))
+    if change["objection_deadline"] is not None:
+        # The recipient's own link: an objection through it is recorded at once.
+        deadline = change["objection_deadline"].astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        customer = subscription.customer
+        answer = "answer" if customer is not None and customer.authorisation == "specific" \
+            else "object"
+        blocks.append((mail_text(lang, answer, deadline=deadline),
+                       objection_url(subscription.id, change["seq"], settings)))
     blocks += [
         (mail_text(lang, "list_link"), settings.public_url("/public/subprocessors.html",
                                                            lang=lang)),
@@ -161,12 +179,17 @@ def _message(delivery: Delivery, subscription: Subscription, settings: Settings,
     if settings.MAIL_REPLY_TO:
         message["Reply-To"] = settings.MAIL_REPLY_TO
     message["To"] = subscription.email
+    _headers(message, delivery, settings, subject, now)
+    return message
+
+
+def _headers(message: EmailMessage, delivery: Delivery, settings: Settings, subject: str,
+             now: datetime) -> None:
     message["Subject"] = literal_header(one_line(subject))  # names and summaries are free text
     message["Date"] = format_datetime(now)
     # The same for every attempt of this delivery, so a resend can be recognised.
     message["Message-ID"] = f"<{delivery.message_id}@{_mail_domain(settings)}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
-    return message
 
 
 def _mail_domain(settings: Settings) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.changes.models import ChangeEvent
+from registry.customers.models import Customer
 from registry.db import Base, JSONType, UTCDateTime, new_id, utcnow
 
 
@@ -18,6 +20,9 @@ class Subscription(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(10))  # webhook | email
+    # A customer's contact address: notices for its services, no sign-up needed.
+    customer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(2000))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
@@ -37,6 +42,8 @@ class Subscription(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    customer: Mapped[Customer | None] = relationship()
+
 
 class EmailSuppression(Base):
     """A keyed hash of an address that unsubscribed: the address itself is deleted."""
@@ -54,10 +61,15 @@ class Delivery(Base):
     __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    subscription_id: Mapped[str] = mapped_column(
+    # None for a mail to an address that is no subscription (an objector, the legal team).
+    subscription_id: Mapped[str | None] = mapped_column(
         ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
     event_seq: Mapped[int | None] = mapped_column(ForeignKey("change_events.seq"), index=True)
-    purpose: Mapped[str] = mapped_column(String(12))  # event | test | confirmation
+    purpose: Mapped[str] = mapped_column(String(12))  # event | test | confirmation | message
+    # A `message`: where a mail goes without a subscription, and what it says (a mail's
+    # subject, title and blocks, or a webhook's whole payload), written by its sender.
+    to_address: Mapped[str | None] = mapped_column(String(320))
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # webhook-id: the same for every attempt of one message to one subscription.
     message_id: Mapped[str] = mapped_column(String(64))
     # pending | sending | delivered | failed | cancelled
@@ -71,7 +83,7 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    subscription: Mapped[Subscription] = relationship()
+    subscription: Mapped[Subscription | None] = relationship()
     event: Mapped[ChangeEvent | None] = relationship()
     attempt_log: Mapped[list[DeliveryAttempt]] = relationship(
         back_populates="delivery", cascade="all, delete-orphan", order_by="DeliveryAttempt.id")

@@ -92,7 +92,8 @@ def _address_in_body() -> str | None:
     a body that is not JSON (or too large) is refused afterwards, by the view."""
     if "rate_limit_address" not in g:
         try:
-            body = request.get_json(silent=True)
+            body = (request.get_json(silent=True) if request.is_json
+                    else request.form.to_dict())
         except (RecursionError, ValueError, HTTPException):  # too deep, too long, too large
             body = None
         email = body.get("email") if isinstance(body, dict) else None
@@ -180,21 +181,29 @@ class EmailSubscriptions(MethodView):
     @limiter.limit(LIMIT_PER_CLIENT, key_func=get_remote_address)
     @limiter.limit(LIMIT_PER_ADDRESS, key_func=_address_key,
                    exempt_when=lambda: _address_in_body() is None)
-    @blp.arguments(EmailSubscriptionSchema)
-    @blp.response(202, SubscriptionRequestedSchema)
+    @blp.arguments(EmailSubscriptionSchema, location="json_or_form")
+    @blp.doc(requestBody={"content": {"application/x-www-form-urlencoded": {
+        "schema": EmailSubscriptionSchema}}})
+    @blp.response(202, SubscriptionRequestedSchema,
+                  description="JSON; a page for a form's post")
+    @blp.doc(responses={202: {"content": {"text/html": {"schema": HTML_BODY}}}})
     @blp.alt_response(429, **TOO_MANY)
     def post(self, data):
         """Subscribe an e-mail address to changes
 
         Double opt-in: the address receives a link to confirm, and nothing else
         until it is confirmed. The answer is the same whether or not the address
-        is already subscribed.
+        is already subscribed. A JSON body gets JSON; the form of a page
+        without JavaScript (form-encoded) gets a page.
         """
         lang = data.get("lang") or _request_lang()
         services.subscribe_email(db.session, data["email"], lang, data["services"],
                                  settings=_settings(), now=utcnow())
         db.session.commit()
-        return {"message": mail_text(lang, "accepted")}
+        message = mail_text(lang, "accepted")
+        if not request.is_json:
+            return _page(lang, mail_text(lang, "confirm_action"), message, status=202)
+        return {"message": message}
 
 
 @blp.route("/confirm")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from marshmallow import fields, validate
 
 from registry.changes.vocabularies import EVENT_TYPES
 from registry.i18n import LANGUAGES
 from registry.notify.vocabularies import (
+    INTERNAL_EVENTS,
     AttemptOutcome,
     DeliveryPurpose,
     DeliveryStatus,
@@ -14,6 +16,8 @@ from registry.notify.vocabularies import (
     SubscriptionStatus,
 )
 from registry.schemas import SERVICE_TAG, CountryCode, QuerySchema, StrictSchema, one_of
+
+SUBSCRIBABLE = (*EVENT_TYPES, *INTERNAL_EVENTS)
 
 
 class FiltersSchema(StrictSchema):
@@ -23,14 +27,22 @@ class FiltersSchema(StrictSchema):
 
 class SubscriptionSchema(StrictSchema):
     id = fields.String(dump_only=True)
-    kind = fields.String(dump_only=True, metadata={"enum": list(SubscriptionKind)})
+    kind = fields.String(load_default=SubscriptionKind.WEBHOOK,
+                         validate=one_of(list(SubscriptionKind)),
+                         metadata={"description": "webhook (here); an e-mail address subscribes "
+                                                  "itself at POST /public/subscriptions"})
+    customer_id = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Set for a customer's contact: notices for its services, no sign-up"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     url = fields.Url(required=True, schemes={"https", "http"}, require_tld=False,
                      validate=validate.Length(max=2000),
                      metadata={"description": "https, on a public address"})
     email = fields.String(dump_only=True, allow_none=True)
-    event_types = fields.List(fields.String(validate=one_of(EVENT_TYPES)), load_default=list,
-                              metadata={"description": "Empty: every type"})
+    event_types = fields.List(
+        fields.String(validate=one_of(SUBSCRIBABLE)), load_default=list,
+        metadata={"description": "Empty: every change type. The internal "
+                                 "`objection.received` and `objection.resolved` go only to "
+                                 "subscriptions that name them"})
     filters = fields.Nested(FiltersSchema, load_default=dict, metadata={
         "description": "Only changes that concern these services or countries"})
     lang = fields.String(load_default="en", validate=one_of(LANGUAGES))
@@ -42,6 +54,15 @@ class SubscriptionSchema(StrictSchema):
     created_by = fields.String(dump_only=True, metadata={"description": "Who set it up"})
     previous_secret_expires_at = fields.DateTime(dump_only=True, allow_none=True)
 
+    @ma.pre_load
+    def _webhooks_only(self, data, **kwargs):
+        # Before the other fields: an e-mail subscription has no url to complain about.
+        if isinstance(data, dict) and data.get("kind") == SubscriptionKind.EMAIL:
+            raise ma.ValidationError({"kind": [(
+                "Only webhook subscriptions are made here; an e-mail address subscribes "
+                "itself at POST /public/subscriptions (and confirms by e-mail).")]})
+        return data
+
 
 class NewSubscriptionSchema(SubscriptionSchema):
     secret = fields.String(dump_only=True, metadata={
@@ -52,7 +73,7 @@ class SubscriptionPatchSchema(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     url = fields.Url(schemes={"https", "http"}, require_tld=False,
                      validate=validate.Length(max=2000))
-    event_types = fields.List(fields.String(validate=one_of(EVENT_TYPES)))
+    event_types = fields.List(fields.String(validate=one_of(SUBSCRIBABLE)))
     filters = fields.Nested(FiltersSchema)
     lang = fields.String(validate=one_of(LANGUAGES))
     status = fields.String(validate=one_of((SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED)), metadata={
@@ -75,7 +96,7 @@ class AttemptSchema(StrictSchema):
 
 class DeliverySchema(StrictSchema):
     id = fields.Integer()
-    subscription_id = fields.String()
+    subscription_id = fields.String(allow_none=True)
     purpose = fields.String(metadata={"enum": list(DeliveryPurpose)})
     event_seq = fields.Integer(allow_none=True)
     message_id = fields.String(metadata={"description": "The webhook-id header"})

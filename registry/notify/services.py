@@ -5,20 +5,21 @@ settings, actor and the time come in as arguments."""
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets as random_tokens
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from registry.addresses import normalise_address
 from registry.audit.services import Actor, record
 from registry.changes import facts
 from registry.changes.listing import versions_at
 from registry.changes.models import ChangeEvent
 from registry.config import Settings
+from registry.customers.models import Customer
+from registry.customers.services import concerned, contact_customers
 from registry.errors import ProblemError, field_error
 from registry.notify import crypto
 from registry.notify.models import Delivery, EmailSuppression, Subscription
@@ -27,6 +28,7 @@ from registry.notify.schemas import SubscriptionSchema
 from registry.notify.vocabularies import (
     DeliveryPurpose,
     DeliveryStatus,
+    InternalEvent,
     LinkPurpose,
     SubscriptionKind,
     SubscriptionStatus,
@@ -48,7 +50,7 @@ def message_id(subscription_id: str, purpose: str, event_seq: int | None) -> str
     return f"msg_{digest[:32]}"
 
 
-def _delivery_row(subscription_id: str, purpose: DeliveryPurpose, event_seq: int | None,
+def _delivery_row(subscription_id: str | None, purpose: DeliveryPurpose, event_seq: int | None,
                   now: datetime) -> dict[str, Any]:
     return {
         "subscription_id": subscription_id,
@@ -65,7 +67,7 @@ def _delivery_row(subscription_id: str, purpose: DeliveryPurpose, event_seq: int
 def subscription_view(subscription: Subscription) -> dict[str, Any]:
     """A subscription as /v1 shows it (and its ETag hashes): filters nested."""
     data = {column: getattr(subscription, column) for column in (
-        "id", "kind", "name", "url", "email", "event_types", "lang", "status", "status_reason",
+        "id", "kind", "customer_id", "name", "url", "email", "event_types", "lang", "status", "status_reason",
         "failing_since", "created_at", "created_by", "previous_secret_expires_at")}
     data["filters"] = {"services": subscription.services, "countries": subscription.countries}
     return data
@@ -202,16 +204,73 @@ def reaches(subscription: Subscription, event: ChangeEvent, processor_facts: fac
 
 def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.Facts, *,
                   now: datetime) -> int:
-    """Outbox rows for every active subscription `event` reaches; minor edits and
-    nothing else are left out. Returns how many were written."""
+    """Outbox rows for every active subscription `event` reaches, and for the contacts of
+    every customer whose services it concerns (one notice per address); minor edits are
+    left out. Returns how many were written."""
     if event.minor:
         return 0
-    rows = [
-        _delivery_row(subscription.id, DeliveryPurpose.EVENT, event.seq, now)
-        for subscription in session.scalars(
-            select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE))
-        if reaches(subscription, event, processor_facts)
-    ]
+    subscriptions = session.scalars(
+        select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE,
+                                   Subscription.customer_id.is_(None))).all()
+    reached = [s for s in subscriptions if reaches(s, event, processor_facts)]
+    told = {s.email for s in reached if s.email}
+    services, _ = _scope(event, processor_facts)
+    for customer in concerned(session, services, at=event.announced_at):
+        for address in customer.contacts:
+            if address in told or address in customer.unsubscribed:
+                continue
+            told.add(address)
+            reached.append(contact_subscription(session, customer, address, now=now))
+    rows = [_delivery_row(s.id, DeliveryPurpose.EVENT, event.seq, now) for s in reached]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)
+
+
+def contact_subscription(session: Session, customer: Customer, address: str, *,
+                         now: datetime) -> Subscription:
+    """The subscription a customer's contact is sent notices through: made when it is
+    first needed, active at once (the contract, not a sign-up, is the reason to write)."""
+    subscription = session.scalar(select(Subscription).where(
+        Subscription.customer_id == customer.id, Subscription.email == address))
+    if subscription is None:
+        subscription = Subscription(
+            kind=SubscriptionKind.EMAIL, email=address, name=customer.name,
+            customer_id=customer.id, status=SubscriptionStatus.ACTIVE,
+            created_by=f"customer:{customer.id}", created_at=now, updated_at=now)
+        session.add(subscription)
+    subscription.lang = customer.lang
+    subscription.status = SubscriptionStatus.ACTIVE
+    session.flush()
+    return subscription
+
+
+def enqueue_mail(session: Session, to: str, *, lang: str, subject: str, title: str,
+                 blocks: list[str | tuple[str, str]], now: datetime) -> Delivery:
+    """A mail to an address that is no subscription (an objector, the legal team), written
+    by its sender: `blocks` are paragraphs, or links as (text, url)."""
+    content = {"lang": lang, "subject": subject, "title": title,
+               "blocks": [list(block) if isinstance(block, tuple) else block
+                          for block in blocks]}
+    delivery = Delivery(**{**_delivery_row(None, DeliveryPurpose.MESSAGE, None, now),
+                           "message_id": "msg_" + random_tokens.token_hex(16),
+                           "to_address": to, "content": content})
+    session.add(delivery)
+    session.flush()
+    return delivery
+
+
+def enqueue_internal(session: Session, event_type: InternalEvent, data: dict[str, Any], *,
+                     now: datetime) -> int:
+    """An internal event (objections) for each active webhook subscription that names its
+    type; never for one that names none (every change) or for e-mail subscribers."""
+    content = {"type": str(event_type), "timestamp": now.isoformat(), "data": data}
+    rows = [{**_delivery_row(subscription.id, DeliveryPurpose.MESSAGE, None, now),
+             "message_id": "msg_" + random_tokens.token_hex(16), "content": content}
+            for subscription in session.scalars(select(Subscription).where(
+                Subscription.status == SubscriptionStatus.ACTIVE,
+                Subscription.kind == SubscriptionKind.WEBHOOK))
+            if event_type in subscription.event_types]
     if rows:
         session.execute(insert(Delivery), rows)
     return len(rows)
@@ -276,49 +335,6 @@ def retry(session: Session, delivery: Delivery, *, now: datetime) -> Delivery:
 # -- e-mail subscriptions (double opt-in) ---------------------------------------------
 
 
-# RFC 5321: a local part that is a dot-string needs no quotes; UTF-8 as in RFC 6531.
-DOT_STRING = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
-                        r"(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+)*")
-
-
-def _unquoted(local: str) -> str:
-    """A quoted-string local part without its quotes and backslash escapes."""
-    if not (len(local) >= 2 and local.startswith('"') and local.endswith('"')):
-        return local
-    characters, escaped = [], False
-    for character in local[1:-1]:
-        if escaped or character not in '\\"':
-            characters.append(character)
-            escaped = False
-        elif character == "\\":
-            escaped = True
-        else:
-            raise ValueError("an unescaped quote inside a quoted local part")
-    if escaped:
-        raise ValueError("a quoted local part ends in a backslash")
-    return "".join(characters)
-
-
-def normalise_address(address: str) -> str:
-    """The one spelling of an e-mail address: surrounding whitespace stripped; a quoted
-    local part unquoted ("vi\\ctim" is victim) and quoted again only where RFC 5321
-    needs it; the domain lower-cased and IDNA-encoded, without a trailing dot. The
-    local part keeps its case: only the receiving server may fold it. Raises ValueError
-    for an address no mail can be sent to (a control character, a bad domain)."""
-    local, at, domain = address.strip().rpartition("@")
-    if not at or not local or not domain:
-        raise ValueError("an address is local-part@domain")
-    local = unicodedata.normalize("NFC", _unquoted(local))
-    if any(unicodedata.category(character) in ("Cc", "Cs") for character in local):
-        raise ValueError("a control character or lone surrogate in the local part")
-    if not DOT_STRING.fullmatch(local):
-        local = '"' + local.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    domain = domain.lower().rstrip(".")
-    if not (domain.startswith("[") and domain.endswith("]")):  # an address literal stays
-        domain = domain.encode("idna").decode("ascii")  # UnicodeError is a ValueError
-    return f"{local}@{domain}"
-
-
 def rate_limit_identity(address: str) -> str:
     """Who a sign-up is for, as the per-address rate limit counts it: the normalised
     address, case-folded and without a +tag (they all reach one mailbox at most
@@ -381,6 +397,27 @@ def linked_subscription_id(token: str, purpose: LinkPurpose, settings: Settings,
                                   max_age=LINK_LIFETIMES.get(purpose), now=now)
 
 
+def objection_token(subscription_id: str, seq: int, settings: Settings) -> str:
+    """The token of a notice's objection link: this recipient, this change; it needs no
+    expiry of its own (the change's objection deadline is the limit)."""
+    return crypto.link_token(f"{subscription_id}_{seq}", settings.SECRET_KEY,
+                             LinkPurpose.OBJECT)
+
+
+def objection_url(subscription_id: str, seq: int, settings: Settings) -> str:
+    return settings.public_url("/public/objections/new",
+                               token=objection_token(subscription_id, seq, settings))
+
+
+def objection_link(token: str, settings: Settings) -> tuple[str, int] | None:
+    """(subscription id, change seq) an objection token names, when its MAC is right."""
+    signed = crypto.read_link_token(token, settings.SECRET_KEY, LinkPurpose.OBJECT)
+    subscription_id, _, seq = (signed or "").rpartition("_")
+    if not subscription_id or not seq.isdigit() or len(seq) > 10:
+        return None
+    return subscription_id, int(seq)
+
+
 def email_subscription(session: Session, subscription_id: str) -> Subscription | None:
     """The e-mail subscription with this id; None when it is gone (or not an e-mail one)."""
     subscription = session.get(Subscription, subscription_id)
@@ -397,6 +434,10 @@ def confirm_email(session: Session, subscription_id: str, *, settings: Settings,
         return subscription
     subscription.status = SubscriptionStatus.ACTIVE
     subscription.updated_at = now
+    # Subscribing again is the address owner's wish: its customers' notices resume too.
+    for customer in contact_customers(session, subscription.email or ""):
+        if subscription.email in customer.unsubscribed:
+            customer.unsubscribed = [a for a in customer.unsubscribed if a != subscription.email]
     session.execute(EmailSuppression.__table__.delete().where(
         EmailSuppression.email_hash == _suppression_hash(subscription.email or "", settings)))
     session.flush()
@@ -411,6 +452,14 @@ def unsubscribe(session: Session, subscription_id: str, *, settings: Settings) -
     suppression = _suppression_hash(subscription.email or "", settings)
     if session.get(EmailSuppression, suppression) is None:
         session.add(EmailSuppression(email_hash=suppression))
+    if subscription.customer is not None:
+        # A customer's contact: the customer keeps the address; the legal team sees it.
+        customer = subscription.customer
+        before = customer.unsubscribed
+        customer.unsubscribed = sorted({*customer.unsubscribed, subscription.email})
+        record(session, actor=Actor("public:unsubscribe"), action="contact-unsubscribed",
+               entity_type="customer", entity_id=customer.id,
+               before={"unsubscribed": before}, after={"unsubscribed": customer.unsubscribed})
     session.delete(subscription)
     session.flush()
     return True

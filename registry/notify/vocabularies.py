@@ -21,6 +21,7 @@ class DeliveryPurpose(StrEnum):
     EVENT = "event"
     TEST = "test"
     CONFIRMATION = "confirmation"
+    MESSAGE = "message"  # a mail or internal webhook written by its sender (objections)
 
 
 class DeliveryStatus(StrEnum):
@@ -43,3 +44,13 @@ class LinkPurpose(StrEnum):
 
     CONFIRM = "confirm"
     UNSUBSCRIBE = "unsubscribe"
+    OBJECT = "object"  # a notice's objection link: one recipient, one change
+
+
+# Internal events: only to webhook subscriptions that name them, never to customers'.
+class InternalEvent(StrEnum):
+    OBJECTION_RECEIVED = "objection.received"
+    OBJECTION_RESOLVED = "objection.resolved"
+
+
+INTERNAL_EVENTS = tuple(InternalEvent)

@@ -160,18 +160,15 @@ class Worker:
     def prepare(self, jobs: list[Job]) -> None:
         """Build the requests and mails while the database is at hand (sending needs none)."""
         deliveries = _batch(jobs)
-        bodies: dict = {}  # a fan-out renders each event once per language, not per row
+        payloads: dict = {}  # a fan-out renders each event once per language, not per row
         for job in jobs:
             delivery = deliveries[job.delivery_id]
             subscription = delivery.subscription
             try:
-                if subscription.status not in (SubscriptionStatus.ACTIVE,
-                                               SubscriptionStatus.PENDING) or (
-                        subscription.status == SubscriptionStatus.PENDING
-                        and delivery.purpose != DeliveryPurpose.CONFIRMATION):
+                if subscription is not None and not _sendable(subscription, delivery):
                     job.problem = f"subscription is {subscription.status}"
                     continue
-                job.message = send.build(delivery, subscription, self.settings, bodies)
+                job.message = send.build(delivery, subscription, self.settings, payloads)
             except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
                 job.problem = _cannot_build(delivery, error)
 
@@ -278,6 +275,13 @@ class Worker:
                 "set status to active.")
 
 
+def _sendable(subscription: Subscription, delivery: Delivery) -> bool:
+    """An active subscription gets everything; a pending one only its confirmation."""
+    if subscription.status == SubscriptionStatus.PENDING:
+        return delivery.purpose == DeliveryPurpose.CONFIRMATION
+    return subscription.status == SubscriptionStatus.ACTIVE
+
+
 def _cannot_build(delivery: Delivery, error: Exception) -> str:
     """Log that a delivery's message cannot be built and return its `last_error`; neither
     repeats the error's text, which may quote an address, a secret or a stack trace."""
@@ -303,7 +307,7 @@ def _held_rows(jobs: list[Job]) -> dict[int, Row]:
     query = (select(Delivery.id, Delivery.claim_token, Delivery.attempts, Delivery.status,
                     Delivery.next_attempt_at, Delivery.delivered_at, Delivery.subscription_id,
                     Subscription.kind, Subscription.failing_since)
-             .join(Subscription, Subscription.id == Delivery.subscription_id)
+             .outerjoin(Subscription, Subscription.id == Delivery.subscription_id)
              .where(Delivery.id.in_([job.delivery_id for job in jobs]))
              .with_for_update(of=Delivery))
     return {row.id: row for row in db.session.execute(query)}

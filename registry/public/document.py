@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -29,6 +30,9 @@ CHANGE_NAMES = {
     EventType.LOCATION_ADDED: "location_added",
     EventType.LOCATION_REMOVED: "location_removed",
 }
+FEEDS = ("atom", "rss", "json")
+# An absolute URL on the public side: `Settings.public_url`.
+PublicUrl = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ def _location(location: dict[str, Any], query: ListQuery, on: date) -> dict[str,
 
 
 def _upcoming_row(item: Upcoming, query: ListQuery, on: date,
-                  names: dict[str, str]) -> dict[str, Any]:
+                  names: dict[str, str], public_url: PublicUrl) -> dict[str, Any]:
     event = item.event
     change = CHANGE_NAMES[event.type]
     return {
@@ -130,6 +134,9 @@ def _upcoming_row(item: Upcoming, query: ListQuery, on: date,
         "effective_at": event.effective_at,
         # Customers may object until the change takes effect.
         "objection_deadline": event.effective_at,
+        # The form a customer objects with; a notice links a per-recipient one instead.
+        "objection_url": public_url("/public/objections/new", change=str(event.seq),
+                                    lang=query.lang),
         "replaces_id": event.replaces_id,
     }
 
@@ -138,9 +145,11 @@ def _offers(service: str | None, facts: dict[str, Any]) -> bool:
     return service is None or service in (facts.get("services") or [])
 
 
-def build(session: Session, query: ListQuery, *, organisation: str, now: datetime
-          ) -> dict[str, Any]:
-    """The list as it stood at the query's moment, rows in the query's language."""
+def build(session: Session, query: ListQuery, *, organisation: str, now: datetime,
+          public_url: PublicUrl) -> dict[str, Any]:
+    """The list as it stood at the query's moment, rows in the query's language;
+    `public_url` (`Settings.public_url`) makes its absolute links (objection forms,
+    subscribing, feeds)."""
     at = query.moment(now)
     on = at.date()
     versions = versions_at(session, at)
@@ -157,12 +166,16 @@ def build(session: Session, query: ListQuery, *, organisation: str, now: datetim
         "lang": query.lang,
         "service": query.service,
         "labels": {**HEADINGS.get(query.lang, HEADINGS[DEFAULT_LANGUAGE])},
+        # Where to follow the list: e-mail sign-up (POST) and the change feeds.
+        "subscribe_url": public_url("/public/subscriptions"),
+        "feeds": {fmt: public_url(f"/public/feed.{fmt}", lang=query.lang) for fmt in FEEDS},
         "subprocessors": [
             {**row(e.processor_id, e.facts, query, on, names), "since": e.since.date()}
             for e in entries if _offers(query.service, e.facts)
         ],
         "upcoming": [
-            _upcoming_row(u, query, on, names) for u in upcoming if _offers(query.service, u.facts)
+            _upcoming_row(u, query, on, names, public_url)
+            for u in upcoming if _offers(query.service, u.facts)
         ],
     }
 

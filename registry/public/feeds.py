@@ -19,14 +19,14 @@ from registry.changes.services import MAX_SEQ, get_change
 from registry.changes.wire import (
     PublicChangeSchema,
     change_url,
-    location_line,
-    notice_locations,
+    notice_details,
     public_change,
     summary_in,
 )
 from registry.config import Settings
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from registry.i18n.labels import HEADINGS
+from registry.i18n.mail import mail_text
 from registry.public.http import json_body
 from registry.public.text import public_text
 from registry.schemas import QuerySchema, StrictSchema, one_of
@@ -144,10 +144,16 @@ def feed_items(session: Session, lang: str, settings: Settings) -> list[FeedItem
     for event in events:
         summary, withdrawal = summary_in(event, lang), withdrawals.get(event.withdrawn_by)
         text = f"{summary} {summary_in(withdrawal, lang)}" if withdrawal else summary
-        # Where the data goes, and on what ground: what a reader needs to decide.
-        located = notice_locations(event, lang, settings.DEFAULT_REGIME)
-        if located:
-            text += " " + "; ".join(map(location_line, located)) + "."
+        # The processor, where the data goes and on what ground, until when one may
+        # object: what a reader needs to decide.
+        change = public_change(event, lang, settings)
+        details = notice_details(change, lang)
+        if details:
+            text += "\n" + "\n".join(details)
+        if change["objection_deadline"] is not None:
+            deadline = change["objection_deadline"].strftime("%Y-%m-%d %H:%M UTC")
+            text += "\n" + mail_text(lang, "object", deadline=deadline) + ": " + \
+                change["objection_url"]
         items.append(FeedItem(
             url=change_url(event, settings), title=summary, text=text,
             tag=event.type, published=event.announced_at,

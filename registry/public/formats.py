@@ -17,7 +17,7 @@ from registry.public.text import public_strings
 CSV_COLUMNS = (
     "id", "status", "name", "legal_name", "country_code", "country", "purpose", "services",
     "data_categories", "locations", "parent_id", "since", "change", "effective_at",
-    "objection_deadline",
+    "objection_deadline", "objection_url",
 )
 # OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these, also
 # after leading whitespace, and also in a compatibility form (full-width "＝", say).
@@ -30,7 +30,11 @@ CONTROL_STARTS = ("\t", "\r", "\n")
 # so CommonMark reads a backslash before them as the literal character.
 MARKDOWN_ACTIVE = re.compile(r"[\\`*_{}\[\]<>#!|~&$@]|[:/](?=/)|\.(?=\w)")
 CURRENT_HEADINGS = ("name", "legal_name", "country", "purpose", "locations", "since")
-UPCOMING_HEADINGS = ("name", "change", "effective_at", "objection_deadline")
+UPCOMING_HEADINGS = ("name", "change", "country", "purpose", "locations", "effective_at",
+                     "objection_deadline")
+FEED_NAMES = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
+FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml",
+              "json": "application/feed+json"}
 
 Document = dict[str, Any]
 Row = dict[str, Any]
@@ -93,6 +97,7 @@ def _csv_record(row: Row, status: str) -> dict[str, str]:
         "since": _iso(row.get("since")), "change": row.get("change", ""),
         "effective_at": _iso(row.get("effective_at")),
         "objection_deadline": _iso(row.get("objection_deadline")),
+        "objection_url": row.get("objection_url") or "",
     }
 
 
@@ -125,14 +130,18 @@ def _markdown_table(headings: Iterable[str], rows: Iterable[Iterable[str]]) -> l
     return lines
 
 
+def _locations_line(row: Row) -> str:
+    return "; ".join(location_text(loc) for loc in row["locations"])
+
+
 def _current_cells(row: Row) -> list[str]:
     return [row["name"], row["legal_name"] or "", _country_name(row), row["purpose"],
-            "; ".join(location_text(loc) for loc in row["locations"]),
-            _day_or_moment(row["since"])]
+            _locations_line(row), _day_or_moment(row["since"])]
 
 
 def _upcoming_cells(row: Row) -> list[str]:
-    return [row["name"], row["change_label"], _day_or_moment(row["effective_at"]),
+    return [row["name"], row["change_label"], _country_name(row), row["purpose"],
+            _locations_line(row), _day_or_moment(row["effective_at"]),
             _day_or_moment(row["objection_deadline"])]
 
 
@@ -173,8 +182,41 @@ def _current_html(row: Row) -> list[Markup | str]:
             _time(row["since"])]
 
 
-def _upcoming_html(row: Row) -> list[Markup | str]:
-    return [row["change_label"], _time(row["effective_at"]), _time(row["objection_deadline"])]
+def _objection_html(row: Row, labels: dict[str, str]) -> Markup:
+    """The deadline, and the form to object with before it."""
+    deadline = _time(row["objection_deadline"])
+    if not row.get("objection_url"):
+        return deadline
+    return Markup('{} <a class="object" href="{}">{}</a>').format(
+        deadline, row["objection_url"], labels["object"])
+
+
+def _upcoming_html(row: Row, labels: dict[str, str]) -> list[Markup | str]:
+    return [row["change_label"], _country_name(row), row["purpose"], _locations_html(row),
+            _time(row["effective_at"]), _objection_html(row, labels)]
+
+
+def _follow_html(document: Document) -> Markup:
+    """How to follow changes without JavaScript: an e-mail sign-up form and the feeds."""
+    labels = document["labels"]
+    hidden = [("lang", document["lang"])]
+    if document.get("service"):
+        hidden.append(("services", document["service"]))
+    fields = Markup().join(Markup('<input type="hidden" name="{}" value="{}">').format(*pair)
+                           for pair in hidden)
+    form = Markup(
+        '<form class="subscribe" method="post" action="{}">\n'
+        '<label>{} <input type="email" name="email" required autocomplete="email" '
+        'maxlength="320"></label>\n{}<button type="submit">{}</button>\n</form>\n'
+    ).format(document["subscribe_url"], labels["email"], fields, labels["subscribe"])
+    feeds = Markup().join(
+        Markup('<li><a href="{}" type="{}">{}</a></li>').format(url, FEED_TYPES[fmt],
+                                                                 FEED_NAMES[fmt])
+        for fmt, url in document["feeds"].items() if fmt in FEED_NAMES)
+    return Markup(
+        '<div class="follow">\n<p class="follow-title">{}</p>\n{}'
+        '<p class="feeds-title">{}</p>\n<ul class="feeds">{}</ul>\n</div>\n'
+    ).format(labels["follow"], form, labels["feeds"], feeds)
 
 
 def _html_table(css_class: str, caption: str, headings: list[str], rows: list[Row],
@@ -191,8 +233,12 @@ def _html_table(css_class: str, caption: str, headings: list[str], rows: list[Ro
     ).format(css_class, caption, head, Markup("\n").join(body))
 
 
-def render_html(document: Document) -> tuple[bytes, str]:
-    """A fragment to embed: no script, no style attributes, every value escaped."""
+def render_html(document: Document, *, subscribe: bool = True) -> tuple[bytes, str]:
+    """A fragment to embed: no script, no style attributes, every value escaped.
+
+    With `subscribe` (and a document that says where to), it ends with a way to follow
+    changes that works without JavaScript.
+    """
     document = public_strings(document)
     labels = document["labels"]
     parts = [
@@ -203,7 +249,9 @@ def render_html(document: Document) -> tuple[bytes, str]:
     if document["upcoming"]:
         parts.append(_html_table("subprocessor-changes", labels["upcoming"],
                                  [labels[h] for h in UPCOMING_HEADINGS], document["upcoming"],
-                                 _upcoming_html, labels["none"]))
+                                 lambda row: _upcoming_html(row, labels), labels["none"]))
+    if subscribe and document.get("subscribe_url") and document.get("feeds"):
+        parts.append(_follow_html(document))
     section = Markup('<section lang="{}" class="subprocessor-list">\n{}</section>\n').format(
         document["lang"], Markup().join(parts))
     return str(section).encode("utf-8"), "text/html"

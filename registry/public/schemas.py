@@ -8,7 +8,7 @@ from registry.adequacy.dataset import REGIMES, STATUSES
 from registry.adequacy.transfers import BASES
 from registry.i18n import LANGUAGES
 from registry.public.document import CHANGE_NAMES
-from registry.schemas import DAY_RANGE, QuerySchema, StrictSchema, WholeRegexp, one_of
+from registry.schemas import DAY_RANGE, HttpUrl, QuerySchema, StrictSchema, WholeRegexp, one_of
 
 
 class ListQuerySchema(QuerySchema):
@@ -21,6 +21,12 @@ class ListQuerySchema(QuerySchema):
         "description": "Regime for the adequacy shown on locations (default DEFAULT_REGIME)"})
     service = fields.String(validate=WholeRegexp(r"^[a-z0-9][a-z0-9_-]{0,63}$"),
                             metadata={"description": "Only processors used for this service"})
+
+
+class HtmlListQuerySchema(ListQuerySchema):
+    subscribe = fields.Boolean(load_default=True, metadata={
+        "description": "End the fragment with a way to follow changes (an e-mail sign-up "
+                       "form and links to the feeds); default true"})
 
 
 class CountryNameSchema(StrictSchema):
@@ -70,11 +76,19 @@ class UpcomingProcessorSchema(PublicProcessorSchema):
     announced_at = fields.DateTime()
     effective_at = fields.DateTime()
     objection_deadline = fields.DateTime()
+    objection_url = HttpUrl(metadata={
+        "description": "The localised form to object to this change with (until the deadline)"})
     replaces_id = fields.String(allow_none=True)
 
 
 class OrganisationSchema(StrictSchema):
     name = fields.String()
+
+
+class FeedLinksSchema(StrictSchema):
+    atom = HttpUrl(metadata={"description": "Atom 1.0 feed of changes, in the list's language"})
+    rss = HttpUrl(metadata={"description": "RSS 2.0 feed of changes, in the list's language"})
+    json = HttpUrl(metadata={"description": "JSON Feed 1.1 of changes, in the list's language"})
 
 
 class SubprocessorListSchema(StrictSchema):
@@ -86,5 +100,8 @@ class SubprocessorListSchema(StrictSchema):
     service = fields.String(allow_none=True)
     labels = fields.Dict(keys=fields.String(), values=fields.String(),
                          metadata={"description": "Headings in the requested language"})
+    subscribe_url = HttpUrl(metadata={
+        "description": "Where to POST an e-mail subscription (`email`, `lang`, `services`)"})
+    feeds = fields.Nested(FeedLinksSchema)
     subprocessors = fields.List(fields.Nested(CurrentProcessorSchema))
     upcoming = fields.List(fields.Nested(UpcomingProcessorSchema))

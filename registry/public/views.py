@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime, time
+from functools import partial
 from urllib.parse import urlencode
 
 import marshmallow as ma
@@ -28,7 +29,11 @@ from registry.public import embed, feeds, formats
 from registry.public.cache import RenderCache
 from registry.public.document import ListQuery, build
 from registry.public.http import json_body, public_response
-from registry.public.schemas import ListQuerySchema, SubprocessorListSchema
+from registry.public.schemas import (
+    HtmlListQuerySchema,
+    ListQuerySchema,
+    SubprocessorListSchema,
+)
 
 blp = Blueprint(
     "public", __name__, url_prefix="/public", read_role=None, write_role=None,
@@ -36,6 +41,7 @@ blp = Blueprint(
 blp.after_request(allow_any_origin)
 # One instance for every request: building a schema per request shows on the hot path.
 LIST_QUERY = ListQuerySchema()
+HTML_LIST_QUERY = HtmlListQuerySchema()
 TEXT_BODY = {"type": "string"}
 
 
@@ -107,12 +113,14 @@ def serve_cached() -> Response | None:
     return _serve(*hit)
 
 
-def list_response(args: dict, fmt: str, render: Callable[[dict], tuple[bytes, str]]):
+def list_response(args: dict, fmt: Hashable, render: Callable[[dict], tuple[bytes, str]]):
     """A cached representation of the list in format `fmt`, for the request's query."""
     query = list_query(args)
 
     def build_and_render(now: datetime):
-        document = build(db.session, query, now=now, organisation=_settings().ORGANISATION_NAME)
+        settings = _settings()
+        document = build(db.session, query, now=now, organisation=settings.ORGANISATION_NAME,
+                         public_url=settings.public_url)
         body, mimetype = render(document)
         return body, mimetype, document["generated_at"]
 
@@ -175,16 +183,20 @@ class SubprocessorsMarkdown(MethodView):
 
 @blp.route("/subprocessors.html")
 class SubprocessorsHtml(MethodView):
-    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
+    @blp.arguments(HTML_LIST_QUERY, location="query", unknown=ma.RAISE)
     @blp.response(200, TEXT_BODY, content_type="text/html",
                   description="An HTML fragment (a `<section>`), UTF-8, without scripts")
     def get(self, args):
         """The subprocessor list as an HTML fragment
 
         A `<section class="subprocessor-list">` with semantic tables in `lang`,
-        to embed in a page; no scripts or styles, every value escaped.
+        to embed in a page; no scripts or styles, every value escaped. It ends
+        with a way to follow changes (an e-mail sign-up form and the feeds)
+        unless `subscribe=false`.
         """
-        return list_response(args, "html", formats.render_html)
+        subscribe = args["subscribe"]
+        return list_response(args, ("html", subscribe),
+                             partial(formats.render_html, subscribe=subscribe))
 
 
 @blp.route("/embed.js")

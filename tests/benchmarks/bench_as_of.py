@@ -205,10 +205,12 @@ def breakdown(app, days: list[date]) -> dict[str, float]:
     """Mean milliseconds of each step of `build` for these days (fresh session each)."""
     from registry import db
     from registry.changes.listing import listed_at, upcoming_at
+    from registry.config import Settings
     from registry.public.document import ListQuery, build, last_modified
 
     def build_at(session, query: ListQuery, now: datetime) -> dict[str, Any]:
-        return build(session, query, organisation="x", now=now)
+        return build(session, query, organisation="x", now=now,
+                     public_url=Settings().public_url)
 
     steps: dict[str, list[float]] = {"listed_at": [], "upcoming_at": [], "last_modified": [],
                                      "build": []}

@@ -131,7 +131,12 @@ def test_rule_fires_and_stays_quiet(rule_id, firing, quiet, regime):
 def test_every_rule_has_a_case():
     covered = {case[0] for case in CASES} | {"chain.parent_inactive", "notice.shortened",
                                               "notice.undeliverable",
-                                              "chain.transfer_without_basis"}
+                                              "chain.transfer_without_basis",
+                                              # tests/objections/test_compliance.py
+                                              "objection.open_near_effect",
+                                              "objection.unresolved_in_effect",
+                                              "approval.missing",
+                                              "notice.customer_undelivered"}
     assert covered == set(RULES)
 
 

@@ -132,7 +132,11 @@ def test_subscriber_hears_only_after_confirming_and_stops_after_one_click(
     assert "Beta <Mail> & Co – toegevoegd" in notice["Subject"]
     assert notice["Message-ID"].startswith("<msg_") and notice["Date"]
     text, html = parts(notice)
-    assert "wordt toegevoegd als subverwerker" in text and "bezwaar maken" in text
+    assert "wordt toegevoegd als subverwerker" in text
+    # Objecting is a link of this recipient's own, never a reply to an unread address.
+    assert "Bezwaar maken tegen deze wijziging" in text and "beantwoorden" not in text
+    assert link(text, "/public/objections/new").startswith(
+        f"{BASE_URL}/public/objections/new?token=")
     assert "Beta &lt;Mail&gt; &amp; Co" in html and "Beta <Mail>" not in html
     assert f"{BASE_URL}/public/subprocessors.html?lang=nl" in text
 

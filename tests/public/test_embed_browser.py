@@ -6,14 +6,19 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from registry import db
 from registry.i18n.labels import CHANGES, HEADINGS, ROLES
+from registry.i18n.mail import mail_text
+from registry.notify.models import Delivery, Subscription
+from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind, SubscriptionStatus
 from registry.public.embed import SCRIPT
 from tests.factories import create_processor, location_payload
 
@@ -67,8 +72,10 @@ def host() -> Iterator[HostSite]:
 
 @pytest.fixture
 def registry_url(app) -> Iterator[str]:
-    """The real app on a real HTTP server (another origin than the host page)."""
+    """The real app on a real HTTP server (another origin than the host page), with its
+    PUBLIC_BASE_URL set to where it serves, as in production."""
     with serving(app) as url:
+        app.config["SETTINGS"] = replace(app.config["SETTINGS"], PUBLIC_BASE_URL=url)
         yield url
 
 
@@ -165,13 +172,21 @@ def test_embed_renders_the_dutch_list_from_another_origin_without_running_data(
     upcoming = page.locator("table.spl-upcoming")
     assert upcoming.locator("caption").inner_text() == NL["upcoming"]
     assert texts(upcoming.locator("thead th")) == [
-        NL["name"], NL["change"], NL["effective_at"], NL["objection_deadline"]]
+        NL["name"], NL["change"], NL["country"], NL["purpose"], NL["locations"],
+        NL["effective_at"], NL["objection_deadline"]]
     announced = row_named(upcoming, "Nordic Speech AB").locator("td")
     assert announced.nth(1).inner_text() == CHANGES["nl"]["processor.added"]
-    assert announced.nth(2).locator("time").get_attribute("datetime") == (
+    assert announced.nth(2).inner_text() == "Zweden"
+    assert announced.nth(3).inner_text() == "Hosting van de dienst"
+    assert announced.nth(4).locator(".spl-detail").inner_text() == (
+        f"{ROLES['nl']['processing']} · Geen doorgifte")
+    assert announced.nth(5).locator("time").get_attribute("datetime") == (
         expected["upcoming"][0]["effective_at"])
-    assert announced.nth(3).locator("time").get_attribute("datetime") == (
+    assert announced.nth(6).locator("time").get_attribute("datetime") == (
         expected["upcoming"][0]["objection_deadline"])
+    objection = announced.nth(6).locator("a.spl-object")
+    assert objection.inner_text() == NL["object"]
+    assert objection.get_attribute("href") == expected["upcoming"][0]["objection_url"]
     assert row_named(current, "Nordic Speech AB").count() == 0
 
     assert page.locator("img").count() == 0
@@ -214,6 +229,90 @@ def test_data_service_filters_and_late_containers_render_on_request(
     assert log.console_errors == [] and log.page_errors == []
 
 
+def test_the_embed_ends_with_a_sign_up_that_reaches_the_registry(
+        app, editor, registry_url, host, page, log):
+    add_current(editor, name="Voice Cloud", services=["voice"])
+    create_processor(editor, name="Nordic Speech AB", country="SE", services=["voice"],
+                     purpose={"en": "Speech recognition", "nl": "Spraakherkenning"})
+    sign_ups = []
+    page.on("request", lambda r: r.method == "POST" and sign_ups.append(r))
+    page.goto(host.page("/follow", container(registry_url, lang="nl", service="voice")))
+    page.wait_for_selector("[data-spl-state=ready]")
+
+    announced = row_named(page.locator("table.spl-upcoming"), "Nordic Speech AB").locator("td")
+    assert texts(announced)[2:4] == ["Zweden", "Spraakherkenning"]
+    follow = page.locator(".spl-follow")
+    assert follow.locator(".spl-follow-title").inner_text() == NL["follow"]
+    feeds = follow.locator(".spl-feeds a")
+    assert texts(feeds) == ["Atom", "RSS", "JSON Feed"]
+    assert [feeds.nth(i).get_attribute("href") for i in range(3)] == [
+        f"{registry_url}/public/feed.{fmt}?lang=nl" for fmt in ("atom", "rss", "json")]
+    address = follow.get_by_label(NL["email"])
+    assert address.get_attribute("type") == "email"
+    address.fill("privacy@customer.example")
+    follow.get_by_role("button", name=NL["subscribe"]).click()
+    page.wait_for_selector(".spl-follow[data-spl-subscribe=sent]")
+
+    assert follow.get_by_role("status").inner_text() == mail_text("nl", "accepted")
+    assert address.input_value() == ""
+    [sign_up] = sign_ups
+    assert sign_up.url == f"{registry_url}/public/subscriptions"
+    assert sign_up.headers["content-type"] == "application/json"
+    assert sign_up.post_data_json == {"email": "privacy@customer.example", "lang": "nl",
+                                      "services": ["voice"]}
+    with app.app_context():
+        subscription = db.session.scalar(select(Subscription).where(
+            Subscription.kind == SubscriptionKind.EMAIL,
+            Subscription.email == "privacy@customer.example"))
+        assert subscription is not None
+        assert (subscription.status, subscription.lang, subscription.services) == (
+            SubscriptionStatus.PENDING, "nl", ["voice"])
+        confirmations = db.session.scalars(select(Delivery).where(
+            Delivery.subscription_id == subscription.id,
+            Delivery.purpose == DeliveryPurpose.CONFIRMATION)).all()
+        assert len(confirmations) == 1
+    assert log.console_errors == [] and log.page_errors == []
+
+
+@pytest.mark.parametrize("status", [429, 500])
+def test_a_refused_sign_up_says_so_in_the_lists_language(
+        editor, registry_url, host, page, log, status):
+    add_current(editor, name="Voice Cloud")
+    page.route(f"{registry_url}/public/subscriptions", lambda route: route.fulfill(
+        status=status, content_type="application/problem+json",
+        headers={"access-control-allow-origin": "*", "retry-after": "60"},
+        body=json.dumps({"title": "Too Many Requests", "status": status})))
+    page.goto(host.page("/refused", container(registry_url, lang="de")))
+    page.wait_for_selector("[data-spl-state=ready]")
+
+    follow = page.locator(".spl-follow")
+    follow.get_by_label(HEADINGS["de"]["email"]).fill("privacy@customer.example")
+    follow.get_by_role("button", name=HEADINGS["de"]["subscribe"]).click()
+    page.wait_for_selector(".spl-follow[data-spl-subscribe=failed]")
+
+    assert follow.get_by_role("status").inner_text() == HEADINGS["de"]["subscribe_failed"]
+    assert follow.get_by_label(HEADINGS["de"]["email"]).input_value() == (
+        "privacy@customer.example")
+    assert follow.get_by_role("button").is_enabled()
+    assert log.page_errors == []
+
+
+def test_data_subscribe_false_leaves_the_follow_part_out(editor, registry_url, host, page):
+    add_current(editor, name="Acme Cloud")
+    create_processor(editor, name="Nordic Speech AB", country="SE")
+    body = (container(registry_url, lang="nl", subscribe="false")
+            + '<div id="other" data-subprocessor-list data-lang="nl"></div>')
+    page.goto(host.page("/quiet", body))
+    page.wait_for_selector("#other[data-spl-state=ready]")
+    page.wait_for_selector("[data-subscribe][data-spl-state=ready]")
+
+    quiet = page.locator("[data-subscribe=false]")
+    assert quiet.locator("table.spl-upcoming").count() == 1
+    assert quiet.locator(".spl-upcoming a.spl-object").count() == 1
+    assert quiet.locator(".spl-follow, form, .spl-feeds").count() == 0
+    assert page.locator("#other .spl-follow form").count() == 1
+
+
 def test_theming_by_custom_properties_on_the_container(editor, registry_url, host, page):
     add_current(editor, name="Acme Cloud")
     body = container(registry_url, lang="nl").replace(
@@ -253,6 +352,13 @@ def test_unsafe_data_the_api_would_refuse_is_still_rendered_inert(browser):
                                                             "role_label": hostile,
                                                             "adequacy_label": hostile}]}],
         "upcoming": [{"name": hostile, "website": " https://ok.example", "change_label": hostile,
+                      "country": {"code": "US", "name": hostile}, "purpose": hostile,
+                      "locations": [{"country": {"name": hostile}, "role_label": hostile,
+                                     "transfer_basis_label": hostile}],
+                      "effective_at": hostile, "objection_deadline": hostile},
+                     {"name": "Off-site", "objection_url": "https://evil.example/public/x",
+                      "effective_at": hostile, "objection_deadline": hostile},
+                     {"name": "Script", "objection_url": "javascript:alert(4)",
                       "effective_at": hostile, "objection_deadline": hostile}],
     }
     context = browser.new_context()
@@ -274,8 +380,12 @@ def test_unsafe_data_the_api_would_refuse_is_still_rendered_inert(browser):
         assert page.locator(".spl-name").first.inner_text() == hostile
         assert page.locator("img").count() == 0
         assert page.locator("script").count() == 1  # only the embed's own tag
-        assert page.locator("a").count() == 1  # the https website, not javascript:
-        assert page.locator("a").get_attribute("href") == "https://ok.example/"
+        # The https website, not javascript:, and no objection link off the registry.
+        assert page.locator(".spl-table a").count() == 1
+        assert page.locator(".spl-table a").get_attribute("href") == "https://ok.example/"
+        feeds = page.locator(".spl-feeds a")
+        assert [feeds.nth(i).get_attribute("href") for i in range(feeds.count())] == [
+            f"http://registry.test/public/feed.{fmt}?lang=nl" for fmt in ("atom", "rss", "json")]
         page.wait_for_timeout(100)
         assert dialogs == []
     finally:

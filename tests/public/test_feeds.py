@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -19,11 +20,31 @@ BASE = "http://127.0.0.1:8000"  # PUBLIC_BASE_URL's default
 
 
 def with_locations(text: str, change: dict) -> str:
-    """A feed entry's text: the summary, then each location the change names with the
-    ground its transfer relies on."""
-    lines = [f"{location['country_name']} — {location['role_label']} — "
-             f"{location['transfer_basis_label']}" for location in change["locations"]]
-    return f"{text} {'; '.join(lines)}." if lines else text
+    """A feed entry's text: the summary, then what a reader needs to decide, one line
+    each: the processor's facts, every location with the ground its transfer relies on,
+    and until when (and where) to object."""
+    processor = change["processor"]
+    lines = [text]
+    if processor:
+        def shown(value):
+            return ", ".join(value) if isinstance(value, list) else value or "none"
+        lines += [f"Legal entity: {shown(processor['legal_name'])}",
+                  f"Established in: {shown(processor['country_name'])}",
+                  f"Website: {shown(processor['website'])}",
+                  f"Purpose: {shown(processor['purpose'])}",
+                  f"Services: {shown(processor['services'])}",
+                  f"Data categories: {shown(processor['data_categories'])}",
+                  f"Data subjects: {shown(processor['data_subjects'])}"]
+        if processor["locations"]:
+            lines.append("Processing locations: " + "; ".join(
+                f"{location['country_name']} — {location['role_label']} — "
+                f"{location['transfer_basis_label']}" for location in processor["locations"]))
+    if change["objection_deadline"]:
+        lines.append(f"Object to this change (possible until "
+                     f"{change['objection_deadline'][:10]} {change['objection_deadline'][11:16]} "
+                     f"UTC): {change['objection_url']}")
+    return "\n".join(lines)
+
 
 def patch_processor(editor, processor_id: str, **changes):
     url = f"/v1/processors/{processor_id}"
@@ -71,10 +92,13 @@ def test_xml_feeds_are_valid_and_list_the_notified_changes(client, history, path
         assert entry.link == f"{BASE}/public/changes/{change['seq']}"
         assert entry.id == entry.link
         assert change["effective_at"][:10] in entry.summary
-        assert entry.summary == with_locations(change["summary"], change)
+        # RSS readers take a description as HTML: "&" arrives as "&amp;" and means "&".
+        summary = html.unescape(entry.summary) if path.endswith("rss") else entry.summary
+        assert summary == with_locations(change["summary"], change)
     assert "effective" in feed.entries[-1].summary
-    assert feed.entries[-1].summary.endswith(
-        "United States — hosting — Standard contractual clauses (module 3).")
+    assert "United States — hosting — Standard contractual clauses (module 3)" in (
+        feed.entries[-1].summary)
+    assert "/public/objections/new?change=" in feed.entries[-1].summary
 
 
 def test_feeds_in_dutch(client, history):

@@ -4,9 +4,11 @@
  *   <script src="https://registry.example/public/embed.js" defer></script>
  *   <div data-subprocessor-list data-lang="nl" data-service="voice"></div>
  *
- * Optional attributes: data-lang, data-service, data-regime. Theme with CSS custom
- * properties on the container: --spl-font, --spl-text, --spl-border, --spl-header-bg,
- * --spl-stripe-bg, --spl-link. Containers added later: window.SubprocessorList.render(el).
+ * Optional attributes: data-lang, data-service, data-regime, and data-subscribe="false"
+ * to leave out the closing "follow changes" part (e-mail sign-up and feed links). Theme
+ * with CSS custom properties on the container: --spl-font, --spl-text, --spl-border,
+ * --spl-header-bg, --spl-stripe-bg, --spl-link. Containers added later:
+ * window.SubprocessorList.render(el).
  *
  * Everything from the list is set as text (textContent, attributes), never parsed as HTML.
  */
@@ -26,6 +28,8 @@
     de: "Die Liste der Unterauftragsverarbeiter konnte nicht geladen werden.",
     fr: "La liste des sous-traitants ultérieurs n'a pas pu être chargée."
   };
+  var SUBSCRIBE_FAILED = "The subscription could not be sent. Please try again later.";
+  var FEEDS = [["feed.atom", "Atom"], ["feed.rss", "RSS"], ["feed.json", "JSON Feed"]];
   var CSS = [
     ".spl-root{font-family:var(--spl-font,inherit);color:var(--spl-text,inherit)}",
     ".spl-scroll{overflow-x:auto;margin:0 0 1.5em}",
@@ -40,13 +44,24 @@
     ".spl-legal,.spl-detail{display:block;font-size:.9em;opacity:.75}",
     ".spl-locations{margin:0;padding:0;list-style:none}",
     ".spl-locations li+li{margin-top:.35em}",
-    ".spl-error{margin:0 0 1em;color:var(--spl-text,inherit)}"
+    ".spl-error{margin:0 0 1em;color:var(--spl-text,inherit)}",
+    ".spl-object{display:block;margin-top:.35em}",
+    ".spl-follow{margin:0 0 1.5em}",
+    ".spl-follow a{color:var(--spl-link,inherit)}",
+    ".spl-follow-title{font-weight:600;font-size:1.15em;margin:0 0 .5em}",
+    ".spl-subscribe{display:flex;flex-wrap:wrap;gap:.5em;align-items:center;margin:0 0 .5em}",
+    ".spl-subscribe input{font:inherit;padding:.35em .5em;" +
+      "border:1px solid var(--spl-border,#d0d7de)}",
+    ".spl-subscribe button{font:inherit;padding:.35em .75em}",
+    ".spl-subscribe-status{margin:0 0 .5em}",
+    ".spl-feeds{margin:0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:1em}"
   ].join("\n");
 
   // document.currentScript is only set while this file first runs.
   var script = document.currentScript || findScript();
   var listUrl = script && script.src ? new URL("subprocessors", script.src) : null;
   var pending = typeof WeakMap === "function" ? new WeakMap() : null;
+  var formCount = 0;
 
   function findScript() {
     var scripts = document.querySelectorAll("script[src]");
@@ -129,12 +144,29 @@
     }
   }
 
+  // Only a link into the registry that served this script (the list's own links).
+  function registryHref(value) {
+    var href = safeHref(value);
+    return href && listUrl && new URL(href).origin === listUrl.origin ? href : null;
+  }
+
   function timeCell(value, lang, withTime) {
     var cell = el("td");
     if (value) {
       var time = el("time", null, formatDate(value, lang, withTime));
       time.setAttribute("datetime", text(value));
       cell.appendChild(time);
+    }
+    return cell;
+  }
+
+  function objectionCell(row, lang, labels) {
+    var cell = timeCell(row.objection_deadline, lang, true);
+    var href = registryHref(row.objection_url);
+    if (href) {
+      var link = el("a", "spl-object", labels.object);
+      link.href = href;
+      cell.appendChild(link);
     }
     return cell;
   }
@@ -206,7 +238,7 @@
     return scroll;
   }
 
-  function build(data) {
+  function build(data, withFollow) {
     var labels = data.labels || {};
     var lang = text(data.lang);
     var root = el("div", "spl-root");
@@ -233,20 +265,112 @@
       root.appendChild(table(
         "spl-upcoming",
         labels.upcoming,
-        [labels.name, labels.change, labels.effective_at, labels.objection_deadline],
+        [labels.name, labels.change, labels.country, labels.purpose, labels.locations,
+          labels.effective_at, labels.objection_deadline],
         data.upcoming,
         function (row) {
           return [
             nameCell(row),
             el("td", null, row.change_label),
+            el("td", null, row.country ? row.country.name : ""),
+            el("td", null, row.purpose),
+            locationsCell(row),
             timeCell(row.effective_at, lang, true),
-            timeCell(row.objection_deadline, lang, true)
+            objectionCell(row, lang, labels)
           ];
         },
         labels.none
       ));
     }
+    if (withFollow) {
+      root.appendChild(follow(data, labels, lang));
+    }
     return root;
+  }
+
+  /* The closing part: an e-mail sign-up (double opt-in) and the feeds, in the list's
+     language and for its service. */
+  function follow(data, labels, lang) {
+    var section = el("div", "spl-follow");
+    section.appendChild(el("p", "spl-follow-title", labels.follow));
+    var form = el("form", "spl-subscribe");
+    var id = "spl-email-" + (++formCount);
+    var label = el("label", null, labels.email);
+    label.htmlFor = id;
+    var input = el("input");
+    input.id = id;
+    input.type = "email";
+    input.name = "email";
+    input.required = true;
+    input.autocomplete = "email";
+    input.maxLength = 320;
+    var button = el("button", null, labels.subscribe);
+    button.type = "submit";
+    var status = el("p", "spl-subscribe-status");
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(button);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = {email: input.value.trim(), lang: lang || "en"};
+      if (data.service) {
+        body.services = [text(data.service)];
+      }
+      button.disabled = true;
+      status.textContent = "";
+      section.setAttribute("data-spl-subscribe", "sending");
+      subscribe(body)
+        .then(function (message) {
+          status.textContent = text(message);
+          section.setAttribute("data-spl-subscribe", "sent");
+          form.reset();
+        }, function (error) {
+          status.textContent = text(labels.subscribe_failed || SUBSCRIBE_FAILED);
+          section.setAttribute("data-spl-subscribe", "failed");
+          if (window.console && console.warn) {
+            console.warn("SubprocessorList:", error && error.message ? error.message : error);
+          }
+        })
+        .then(function () {
+          button.disabled = false;
+        });
+    });
+    section.appendChild(form);
+    section.appendChild(status);
+    var feeds = el("ul", "spl-feeds");
+    feeds.setAttribute("aria-label", text(labels.feeds));
+    FEEDS.forEach(function (feed) {
+      var url = new URL(feed[0], listUrl.href);
+      if (lang) {
+        url.searchParams.set("lang", lang);
+      }
+      var link = el("a", null, feed[1]);
+      link.href = url.href;
+      feeds.appendChild(el("li")).appendChild(link);
+    });
+    section.appendChild(feeds);
+    return section;
+  }
+
+  /* POST the sign-up to the registry; resolves to its (localised) message. */
+  function subscribe(body) {
+    return fetch(new URL("subscriptions", script.src).href, {
+      method: "POST",
+      credentials: "omit",
+      headers: {"Content-Type": "application/json", Accept: "application/json"},
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () {
+        return null;
+      }).then(function (answer) {
+        if (!response.ok || !answer || typeof answer.message !== "string") {
+          throw new Error("the registry answered " + response.status);
+        }
+        return answer.message;
+      });
+    });
   }
 
   function showFailure(container, lang, error) {
@@ -260,6 +384,10 @@
     if (window.console && console.warn) {
       console.warn("SubprocessorList:", error && error.message ? error.message : error);
     }
+  }
+
+  function wantsFollow(container) {
+    return (container.getAttribute("data-subscribe") || "").trim().toLowerCase() !== "false";
   }
 
   function query(container) {
@@ -309,7 +437,7 @@
         if (pending && pending.get(container) !== ticket) {
           return false; // a newer render of this container won
         }
-        var content = build(data);
+        var content = build(data, wantsFollow(container));
         while (container.firstChild) {
           container.removeChild(container.firstChild);
         }

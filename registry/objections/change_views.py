@@ -1,6 +1,8 @@
-"""/v1/changes: every announced change, and withdrawing one before it takes effect.
+"""/v1/changes: every announced change with its customers' answers, and withdrawing one
+before it takes effect.
 
-These routes sit with the catalogue because a withdrawal undoes a catalogue write.
+These routes sit with the objections: a change shows what customers answered, and a
+withdrawal (which undoes a catalogue write) is one answer to an objection.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from registry.changes.schemas import ChangeEventSchema, ChangeQuerySchema, Withd
 from registry.changes.services import get_change
 from registry.db import utcnow
 from registry.extensions import Blueprint
+from registry.objections.schemas import ChangeWithAnswersSchema
+from registry.objections.services import approvals_missing, counts
 
 blp = Blueprint(
     "changes", __name__, url_prefix="/v1/changes",
@@ -51,10 +55,18 @@ class Changes(MethodView):
 @blp.route("/<row:seq>")
 class Change(MethodView):
     @blp.etag
-    @blp.response(200, ChangeEventSchema)
+    @blp.response(200, ChangeWithAnswersSchema)
     def get(self, seq):
-        """Get a change"""
-        return get_change(db.session, seq)
+        """Get a change
+
+        With how many objections it has in each state and, for customers with
+        specific authorisation it concerns, whose approval is still missing.
+        """
+        event = get_change(db.session, seq)
+        event.objections = counts(db.session, seq)
+        event.approvals_missing = [{"id": c.id, "name": c.name}
+                                   for c in approvals_missing(db.session, event)]
+        return event
 
 
 @blp.route("/<row:seq>/withdraw")

@@ -1,0 +1,1 @@
+"""Customers: the controllers we process for, their contracted notice and authorisation."""

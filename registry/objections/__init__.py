@@ -1,0 +1,1 @@
+"""Objections: customers' answers to announced changes, and the legal team's triage."""
