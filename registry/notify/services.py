@@ -212,15 +212,24 @@ def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.F
     subscriptions = session.scalars(
         select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE,
                                    Subscription.customer_id.is_(None))).all()
-    reached = [s for s in subscriptions if reaches(s, event, processor_facts)]
-    told = {s.email for s in reached if s.email}
+    # A customer's contact first: its notice carries the customer's own objection link
+    # (and approval, under specific authorisation). One notice per address and customer;
+    # a public subscription of the same mailbox gets none besides.
+    reached, told = [], set()
     services, _ = _scope(event, processor_facts)
     for customer in concerned(session, services, at=event.announced_at):
         for address in customer.contacts:
-            if address in told or address in customer.unsubscribed:
+            if address in customer.unsubscribed:
                 continue
-            told.add(address)
+            told.add(address.casefold())
             reached.append(contact_subscription(session, customer, address, now=now))
+    for subscription in subscriptions:
+        if subscription.email and subscription.email.casefold() in told:
+            continue
+        if reaches(subscription, event, processor_facts):
+            reached.append(subscription)
+            if subscription.email:
+                told.add(subscription.email.casefold())
     rows = [_delivery_row(s.id, DeliveryPurpose.EVENT, event.seq, now) for s in reached]
     if rows:
         session.execute(insert(Delivery), rows)

@@ -81,9 +81,9 @@ def _body() -> dict[str, Any]:
 
 
 def _unverified_address() -> str | None:
-    body = _body()
-    email = body.get("email")
-    if body.get("token") or not isinstance(email, str) or not email.strip():
+    # Every address a request makes us write to counts, with a notice's token or without.
+    email = _body().get("email")
+    if not isinstance(email, str) or not email.strip():
         return None
     return email
 

@@ -63,10 +63,14 @@ def open_change(session: Session, seq: int, *, now: datetime) -> ChangeEvent:
     """The change `seq`, when customers may still answer it; else a 404, or a 409 that
     says why not and until when it was open."""
     event = get_change(session, seq)
-    if event.type not in OBJECTABLE or event.effective_at <= event.announced_at:
-        raise ProblemError(409, f"Change {seq} ({event.type}) took effect when it was "
-                                "announced; only a processor or a location in a new country "
-                                "announced with notice can be objected to.")
+    if event.type not in OBJECTABLE:
+        raise ProblemError(409, f"Change {seq} is a {event.type}: only the addition of a "
+                                "processor (or a replacement) and a location in a new "
+                                "country can be objected to.")
+    if event.effective_at <= event.announced_at:
+        raise ProblemError(409, f"Change {seq} took effect when it was announced "
+                                f"({moment_text(event.announced_at)}), without notice, so "
+                                "there was no time to object to it in advance.")
     if event.withdrawn_by is not None:
         withdrawal = session.get(ChangeEvent, event.withdrawn_by)
         when = moment_text(withdrawal.announced_at) if withdrawal else "earlier"
@@ -124,7 +128,7 @@ def _from_token(session: Session, data: dict[str, Any], settings: Settings
                                    "send the form without the link (organisation, e-mail, "
                                    "change) instead.")
     customer = subscription.customer
-    email = subscription.email or data.get("email")
+    email = subscription.email or (_address(data["email"]) if data.get("email") else None)
     if not email:
         raise field_error("email", "Required with a webhook's objection link: the address the "
                                    "receipt and the outcome go to.")
@@ -139,14 +143,17 @@ def _unverified(session: Session, data: dict[str, Any]) -> tuple[int, Objector]:
     if missing:
         raise ProblemError(422, "Without the token from a notice, give the change, your "
                                 "organisation and your e-mail address.", errors=missing)
+    # The customer an address answers for is looked up only once it is confirmed: the
+    # answer to an unconfirmed request must not tell whose contact an address is.
+    return data["change_seq"], Objector(data["organisation"], _address(data["email"]),
+                                        None, None)
+
+
+def _address(email: str) -> str:
     try:
-        email = normalise_address(data["email"])
+        return normalise_address(email)
     except ValueError:
         raise field_error("email", "Not an address mail can be sent to.") from None
-    # An address a customer names as its contact answers for that customer.
-    customers = contact_customers(session, email)
-    return data["change_seq"], Objector(data["organisation"], email,
-                                        customers[0] if customers else None, None)
 
 
 def submit(session: Session, data: dict[str, Any], *, settings: Settings, lang: str,
@@ -195,6 +202,11 @@ def confirm(session: Session, objection: Objection, *, settings: Settings,
         return objection
     open_change(session, objection.change_seq, now=objection.received_at)
     before = _recorded(objection)
+    if objection.customer_id is None:
+        # A confirmed address that a customer names as its contact answers for it.
+        customers = contact_customers(session, objection.email or "")
+        if customers:
+            objection.customer = customers[0]
     objection.status = ObjectionStatus.OPEN
     objection.confirmed_at = now
     objection.updated_at = now
@@ -290,8 +302,15 @@ def triage(session: Session, objection: Objection, data: dict[str, Any], *, acto
     """Move an objection along (open → under_review → resolved with an outcome), note
     why; resolving tells the objector. `change_withdrawn` withdraws the change, if it
     has not taken effect."""
+    if objection.status == ObjectionStatus.UNCONFIRMED:
+        raise ProblemError(409, "This objection has not been confirmed by its sender yet; "
+                                "it can be triaged once it is.")
     before = _recorded(objection)
     status = data.get("status", objection.status)
+    if data.get("outcome") and (data["outcome"] == Outcome.APPROVED) != (
+            objection.kind == ObjectionKind.APPROVAL):
+        raise field_error("outcome", "approved is the outcome of an approval, and only of it; "
+                                     f"choose another outcome for an {objection.kind}.")
     if status != objection.status and status not in TRANSITIONS[objection.status]:
         raise field_error("status", f"An objection that is {objection.status} cannot become "
                                     f"{status}.")
@@ -314,6 +333,8 @@ def triage(session: Session, objection: Objection, data: dict[str, Any], *, acto
         objection.resolved_by, objection.resolved_at = actor.name, now
     elif status != ObjectionStatus.RESOLVED:
         objection.resolved_by = objection.resolved_at = None
+    if _recorded(objection) == before:
+        return objection  # nothing to record
     objection.updated_at = now
     session.flush()
     record(session, actor=actor, action="update", entity_type="objection",
@@ -368,9 +389,16 @@ def approvals_missing(session: Session, event: ChangeEvent) -> list[Customer]:
     were customers when it was announced and have not approved it."""
     if event.type not in OBJECTABLE or event.withdrawn_by is not None:
         return []
-    approved = set(session.scalars(select(Objection.customer_id).where(
-        Objection.change_seq == event.seq, Objection.kind == ObjectionKind.APPROVAL,
-        Objection.status == ObjectionStatus.RESOLVED)))
+    # Each customer's latest confirmed answer counts: a refusal after an approval withdraws it.
+    latest: dict[str, str] = {}
+    for customer_id, kind in session.execute(
+            select(Objection.customer_id, Objection.kind).where(
+                Objection.change_seq == event.seq, Objection.customer_id.is_not(None),
+                Objection.kind.in_((ObjectionKind.APPROVAL, ObjectionKind.REFUSAL)),
+                Objection.status != ObjectionStatus.UNCONFIRMED)
+            .order_by(Objection.received_at, Objection.id)):
+        latest[customer_id] = kind
+    approved = {cid for cid, kind in latest.items() if kind == ObjectionKind.APPROVAL}
     return [customer for customer in concerned(session, event_services(event))
             if customer.authorisation == Authorisation.SPECIFIC
             and customer.created_at <= event.announced_at and customer.id not in approved]

@@ -165,3 +165,53 @@ def test_a_form_without_javascript_can_subscribe(app, client):
         [subscription] = db.session.scalars(select(Subscription)).all()
     assert (subscription.email, subscription.status, subscription.lang) == (
         "reader@customer.example", "pending", "sv")
+
+
+def test_an_unconfirmed_objection_does_not_tell_whose_contact_an_address_is(
+        app, client, editor, inbox):
+    customer = create_customer(editor, name="Meridian Trust", authorisation="specific",
+                               notice_days=30).get_json()
+    create_processor(editor, name="Voxa Speech", services=["voice"])
+    seq = editor.get("/v1/changes").get_json()[0]["seq"]
+    body = {"change_seq": seq, "organisation": "Anyone", "reason": "Who is this?"}
+    for address in (CONTACT, "nobody@elsewhere.example"):
+        response = client.post("/public/objections", json={**body, "email": address})
+        assert response.status_code == 202
+        assert "Meridian" not in response.get_data(as_text=True)
+    run_worker(app)
+    confirm = next(link_in(text_of(m), "/public/objections/confirm") for m in inbox.take()
+                   if m["To"] == CONTACT)
+    assert client.post(confirm).status_code == 200
+    linked = editor.get(f"/v1/objections?customer_id={customer['id']}").get_json()
+    assert [o["email"] for o in linked] == [CONTACT]  # linked once the address confirmed
+
+
+def test_a_contact_who_also_subscribed_gets_one_notice_as_the_customers_contact(
+        app, client, editor, inbox):
+    from tests.factories import add_email_subscriber
+
+    add_email_subscriber(app, CONTACT, "en")
+    run_worker(app)
+    inbox.take()
+    customer = create_customer(editor, name="Meridian Trust", authorisation="specific",
+                               notice_days=30).get_json()
+    create_processor(editor, name="Voxa Speech", services=["voice"])
+    assert run_worker(app) == 1
+    [notice] = inbox.take()
+    text = text_of(notice)
+    assert "Approve or refuse this change" in text
+    token = link_in(text, "/public/objections/new").split("token=", 1)[1]
+    seq = editor.get("/v1/changes").get_json()[0]["seq"]
+    assert client.post("/public/objections", json={
+        "token": token, "kind": "approval", "reason": "Fine."}).status_code == 201
+    assert editor.get(f"/v1/changes/{seq}").get_json()["approvals_missing"] == []
+    # A later refusal withdraws the approval.
+    assert client.post("/public/objections", json={
+        "token": token, "kind": "refusal", "reason": "On second thought, no."}
+    ).status_code == 201
+    assert editor.get(f"/v1/changes/{seq}").get_json()["approvals_missing"] == [
+        {"id": customer["id"], "name": "Meridian Trust"}]
+
+    assert client.post(link_in(text, "/public/subscriptions/unsubscribe")).status_code == 200
+    assert editor.get(f"/v1/customers/{customer['id']}").get_json()[
+        "unsubscribed_contacts"] == [CONTACT]

@@ -178,6 +178,19 @@ def test_unverified_objections_are_rate_limited_per_address(app, client, editor)
     assert statuses == [202, 202, 202, 429]
 
 
+def test_an_address_given_with_a_webhook_token_counts_against_its_limit(
+        app, client, editor, receiver):
+    made = editor.post("/v1/subscriptions", json={"name": "a", "url": receiver.url("a")})
+    receiver.expect_secret("a", made.get_json()["secret"])
+    create_processor(editor, **VOXA)
+    run_worker(app)
+    token = receiver.to("a")[0].payload["data"]["objection_url"].split("token=", 1)[1]
+    statuses = [client.post("/public/objections", json={
+        "token": token, "reason": "x", "email": "victim@elsewhere.example"}).status_code
+        for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+
+
 def test_a_webhook_notice_carries_the_whole_processor_and_its_own_objection_link(
         app, client, editor, receiver):
     for name in ("a", "b"):
@@ -249,7 +262,8 @@ def test_resolving_with_change_withdrawn_withdraws_the_change(app, client, edito
     url = f"/v1/objections/{objection['id']}"
     unconfirmed = editor.patch(url, json={"status": "under_review"},
                                headers={"If-Match": editor.get(url).headers["ETag"]})
-    assert unconfirmed.status_code == 422 and "status" in unconfirmed.get_json()["errors"]
+    assert unconfirmed.status_code == 409 and "not been confirmed" in unconfirmed.get_json()[
+        "detail"]
 
     with app.app_context():  # as if the address had confirmed
         db.session.get(Objection, objection["id"]).status = "open"
@@ -257,6 +271,12 @@ def test_resolving_with_change_withdrawn_withdraws_the_change(app, client, edito
     etag = editor.get(url).headers["ETag"]
     refused = editor.patch(url, json={"status": "resolved"}, headers={"If-Match": etag})
     assert refused.status_code == 422 and "outcome" in refused.get_json()["errors"]
+    approved = editor.patch(url, json={"status": "resolved", "outcome": "approved"},
+                            headers={"If-Match": etag})
+    assert approved.status_code == 422 and "outcome" in approved.get_json()["errors"]
+    before = len(audit_actions(app, "objection"))
+    assert editor.patch(url, json={}, headers={"If-Match": etag}).status_code == 200
+    assert len(audit_actions(app, "objection")) == before  # nothing changed, nothing recorded
     resolved = editor.patch(url, json={"status": "resolved", "outcome": "change_withdrawn"},
                             headers={"If-Match": etag})
     assert resolved.status_code == 200, resolved.get_json()
