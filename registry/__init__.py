@@ -18,6 +18,7 @@ from registry.extensions import Api, limiter
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_BODY_METHODS = ("POST", "PUT", "PATCH")
+UPLOAD_PATHS = frozenset({"/v1/imports"})  # multipart file uploads; every other body is JSON
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -101,7 +102,9 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.catalogue.views import blp as processors_blp
     from registry.compliance.views import blp as compliance_blp
     from registry.customers.views import blp as customers_blp
+    from registry.documents.views import blp as documents_blp
     from registry.health.views import bp as health_bp
+    from registry.imports.views import blp as imports_blp
     from registry.notify.pages import blp as email_pages_blp
     from registry.notify.views import blp as subscriptions_blp
     from registry.objections.change_views import blp as changes_blp
@@ -109,9 +112,9 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.objections.views import blp as objections_blp
     from registry.public.views import blp as public_blp
 
-    for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp,
-                      customers_blp, objections_blp, subscriptions_blp, tokens_blp, audit_blp,
-                      public_blp, email_pages_blp, objection_pages_blp):
+    for blueprint in (processors_blp, changes_blp, countries_blp, compliance_blp, documents_blp,
+                      customers_blp, objections_blp, imports_blp, subscriptions_blp,
+                      tokens_blp, audit_blp, public_blp, email_pages_blp, objection_pages_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
 
@@ -130,7 +133,8 @@ def _register_request_hooks(app: Flask) -> None:
             return None
         chunked = "chunked" in request.headers.get("Transfer-Encoding", "")
         has_body = (request.content_length or 0) > 0 or chunked
-        if request.path.startswith("/v1/") and has_body and not request.is_json:
+        uploads = request.path in UPLOAD_PATHS and request.mimetype == "multipart/form-data"
+        if request.path.startswith("/v1/") and has_body and not request.is_json and not uploads:
             return errors.problem_response(415)
         # A chunked body is cut at MAX_CONTENT_LENGTH while it is read; reaching the cap
         # means it was larger, and the cut JSON must not be parsed as if it were whole.

@@ -94,6 +94,73 @@ def demo(if_empty: bool) -> None:
     click.echo(f"demo data: {created} processors added")
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table")
+def import_(file: Path, dry_run: bool, output: str) -> None:
+    """Import processors from a CSV, XLSX or JSON file; exit status 1 on any error."""
+    import getpass
+    import json
+
+    from registry import db
+    from registry.audit.services import Actor
+    from registry.db import utcnow
+    from registry.errors import ProblemError
+    from registry.imports.services import import_file
+
+    with app_context():
+        try:
+            report = import_file(db.session, file.name, file.read_bytes(), dry_run=dry_run,
+                                 actor=Actor(f"cli:{getpass.getuser()}"),
+                                 settings=Settings.from_env(), now=utcnow())
+        except ProblemError as error:
+            raise click.ClickException(error.detail or "the file cannot be imported") from None
+        if report.ok and not dry_run:
+            db.session.commit()
+        else:
+            db.session.rollback()
+    if output == "json":
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_import_table(report.as_dict()))
+    raise SystemExit(0 if report.ok else 1)
+
+
+def _import_table(report: dict) -> str:
+    lines = [f"{'row':>5}  {'action':9}  name"]
+    for row in report["rows"]:
+        changed = ", ".join(row.get("changes", {}))
+        lines.append(f"{row['row']:>5}  {row['action']:9}  {row['name'] or ''}"
+                     + (f"  ({changed})" if changed else ""))
+    for error in report["errors"]:
+        lines.append(f"{error['row']:>5}  {'error':9}  {error['column']}: {error['message']}"
+                     + (f" (value {error['value']!r})" if error["value"] is not None else ""))
+    verb = "would be imported" if report["dry_run"] else "imported"
+    lines.append(f"{len(report['errors'])} errors: nothing was imported" if report["errors"]
+                 else f"ok: {len(report['rows'])} rows {verb}")
+    return "\n".join(lines)
+
+
+@main.command("export")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write: .xlsx, .csv or .json (by suffix).")
+@click.option("--lang", default="en", show_default=True,
+              type=click.Choice(["en", "nl", "sv", "de", "fr"]), help="Language of the headings.")
+def export_(out: Path, lang: str) -> None:
+    """The whole catalogue in the import's columns."""
+    from registry import db
+    from registry.imports.export import MIMETYPES, catalogue_rows, render
+
+    fmt = out.suffix.lstrip(".").lower()
+    if fmt not in MIMETYPES:
+        raise click.BadParameter("the file must end in .xlsx, .csv or .json", param_hint="--out")
+    with app_context():
+        rows = catalogue_rows(db.session)
+    out.write_bytes(render(rows, fmt, lang))
+    click.echo(f"{len(rows)} processors written to {out}")
+
+
 @main.command("check")
 @click.option("--regime", type=click.Choice(["EU", "UK", "CH"]), default=None,
               help="Transfer regime (default DEFAULT_REGIME).")
@@ -135,6 +202,37 @@ def publish(out: Path) -> None:
     click.echo(f"wrote {len(written)} files and an index to {out}")
 
 
+@main.command("documents")
+@click.argument("kind", type=click.Choice(["sub-processor-annex", "ropa", "transfer-register"]))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write: .docx, .html or .md (by suffix).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day the document reflects (default today).")
+@click.option("--lang", default="en", show_default=True,
+              type=click.Choice(["en", "nl", "sv", "de", "fr"]))
+@click.option("--regime", type=click.Choice(["EU", "UK", "CH"]), default=None,
+              help="Transfer regime (default DEFAULT_REGIME).")
+def documents(kind: str, out: Path, as_of, lang: str, regime: str | None) -> None:
+    """Write a legal document: the sub-processor annex, the Art. 30(2) record or the
+    transfer register."""
+    from registry import db
+    from registry.db import utcnow
+    from registry.documents import services
+    from registry.documents.vocabularies import DocumentKind
+
+    fmt = services.format_of(out)
+    if fmt is None:
+        raise click.BadParameter("the file must end in .docx, .html or .md", param_hint="--out")
+    settings = Settings.from_env()
+    query = services.document_query(lang=lang, regime=regime, settings=settings,
+                                    as_of=as_of.date() if as_of else None)
+    with app_context():
+        document = services.build_document(db.session, DocumentKind(kind), query,
+                                           settings=settings, now=utcnow())
+    out.write_bytes(services.render(document, fmt))
+    click.echo(f"wrote {out}")
+
+
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Stop when nothing is due (for cron and tests).")
 def worker(once: bool) -> None:
@@ -159,7 +257,7 @@ def serve(host: str | None, port: int | None) -> None:
                "--chdir", str(PROJECT_DIR), "wsgi:app"]
     worker_process = subprocess.Popen([sys.executable, "-m", "registry.cli", "worker"], env=env)
     web = subprocess.Popen(command, env=env)
-    stop = lambda *_: [p.send_signal(signal.SIGTERM) for p in (web, worker_process)]  # noqa: E731
+    stop = lambda *_: [p.send_signal(signal.SIGTERM) for p in (web, worker_process)]
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     # Either one ending ends both: a registry that cannot notify must not look healthy.

@@ -29,6 +29,8 @@ class Settings:
     SECRET_KEY: str = "dev-only-not-secret"
     PUBLIC_BASE_URL: str = "http://127.0.0.1:8000"
     ORGANISATION_NAME: str = "Example AI Ltd"
+    ORGANISATION_CONTACT: str = ""
+    SECURITY_MEASURES_URL: str = ""
     NOTICE_PERIOD_DAYS: int = 30
     DEFAULT_REGIME: str = "EU"
     TIA_MAX_AGE_DAYS: int = 730

@@ -77,13 +77,14 @@ def flatten_errors(messages: object, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+LOCATIONS = ("json", "query", "path", "headers", "form", "json_or_form", "files")
+
+
 def _strip_locations(messages: Mapping) -> Mapping:
     """webargs nests errors under their location (json, query); keep only the fields."""
     merged: dict = {}
     for location, value in messages.items():
-        if location in ("json", "query", "path", "headers", "form", "json_or_form") and isinstance(
-            value, Mapping
-        ):
+        if location in LOCATIONS and isinstance(value, Mapping):
             merged.update(value)
         else:
             merged[location] = value

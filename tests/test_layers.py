@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli",),                                   # builds the app
     ("__init__",),                              # the app factory: wires every blueprint
     ("console", "demo", "health", "serving"),   # surfaces with no feature of their own
+    ("documents",),                             # the legal documents written from the catalogue
     ("compliance",),                            # reads everything below to find gaps
     ("imports", "public"),                      # bulk writes; the anonymous read side
     ("objections",),                            # customers' answers; may withdraw a change

@@ -1,0 +1,1 @@
+"""Bulk import and export of the catalogue in spreadsheet columns."""
