@@ -386,8 +386,10 @@ def import_file(session: Session, name: str, content: bytes, *, dry_run: bool, a
                              else str(messages))
     report.rows.sort(key=lambda r: r["row"])
     if report.ok:  # a dry run's entry goes with the rest of it: rolled back
+        # The entry is named by the file's digest (its first 32 hex digits: ids are at
+        # most 36 characters); the whole digest is in `after`.
         record(session, actor=actor, action="import",
-               entity_type="import", entity_id=digest,
+               entity_type="import", entity_id=digest[:32],
                before=None, after={"file": name, "sha256": digest, "rows": {
                    action: sum(1 for r in report.rows if r["action"] == action)
                    for action in ("create", "update", "unchanged")}})

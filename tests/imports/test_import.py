@@ -97,6 +97,7 @@ def test_a_legal_teams_csv_is_checked_imported_and_then_unchanged(app, editor):
         created = db.session.scalars(select(AuditEntry.actor).where(
             AuditEntry.entity_type == "processor")).all()
     assert entry.after["file"] == "leveranciers.csv" and len(entry.after["sha256"]) == 64
+    assert entry.entity_id == entry.after["sha256"][:32]
     assert all(entry.after["sha256"][:12] in actor for actor in created)
 
     again = upload(editor, fixed).get_json()
