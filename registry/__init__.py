@@ -52,7 +52,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # One Api per app: flask-smorest keeps the OpenAPI spec on the Api object.
     api = Api(role_check=require_role)
     api.init_app(app, spec_kwargs={
-        "info": {"description": "Catalogue of processors, transfer safeguards and DPAs."},
+        "info": {"description": "Catalogue of processors, transfer safeguards and DPAs.",
+                 "license": {"name": "Proprietary"}},
+        # Relative: the document describes the API on whichever host serves it.
+        "servers": [{"url": "/", "description": "The registry serving this document"}],
         "security": [{"bearerAuth": []}],
     })
     api.spec.components.security_scheme(
@@ -103,6 +106,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
     from registry.compliance.views import blp as compliance_blp
     from registry.customers.views import blp as customers_blp
     from registry.documents.views import blp as documents_blp
+    from registry.health.views import OPENAPI_PATHS as health_paths
     from registry.health.views import bp as health_bp
     from registry.imports.views import blp as imports_blp
     from registry.notify.pages import blp as email_pages_blp
@@ -117,6 +121,8 @@ def _register_blueprints(app: Flask, api: Api) -> None:
                       tokens_blp, audit_blp, public_blp, email_pages_blp, objection_pages_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(health_bp)
+    for endpoint, operations in health_paths.items():
+        api.spec.path(rule=next(app.url_map.iter_rules(endpoint)), operations=operations)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -4,11 +4,13 @@ errors, role checks, shared docs) and the rate limiter."""
 from __future__ import annotations
 
 import http
+import re
 from collections.abc import Callable
 from typing import ClassVar
 from urllib.parse import urlencode
 
 import flask_smorest
+import marshmallow as ma
 from apispec.utils import deepupdate
 from flask import request
 from flask_limiter import Limiter
@@ -49,6 +51,61 @@ def _row_number_schema(converter: RowNumber) -> dict:
     return {"type": "integer", "minimum": 1, "maximum": MAX_ROW_NUMBER}
 
 
+def operation_id(blueprint: str, endpoint: str, method: str) -> str:
+    """The operationId of an operation: ``<method>_<blueprint>_<view>``, snake_case
+    (``GET`` on ``processors.Processor`` is ``get_processors_processor``). Blueprint
+    names and view classes are unique, so the ids are; they change only when a view
+    is renamed, never with the URL."""
+    view = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", endpoint)
+    return re.sub(r"[^a-z0-9]+", "_", f"{method}_{blueprint}_{view}".lower()).strip("_")
+
+
+def _openapi_metadata(converter, field, **kwargs) -> dict:
+    """``metadata={"openapi": {...}}`` on a field: JSON Schema keywords apispec does not
+    pass through (``propertyNames``), merged into the field's documented property."""
+    return dict(field.metadata.get("openapi", {}))
+
+
+# Conditional GETs (registry.public.http.public_response): the validators a response
+# carries and the request headers that turn it into a 304.
+CONDITIONAL_PARAMETERS = {
+    "If-None-Match": "ETags of the copy the client holds: 304 when one is current",
+    "If-Modified-Since": "HTTP date of the client's copy: 304 when the list has not changed "
+                         "since (ignored when If-None-Match is sent)",
+}
+CONDITIONAL_HEADERS = {
+    "ETag": "Strong tag of this representation",
+    "Last-Modified": "When the representation last changed (HTTP date)",
+    "Cache-Control": "How long shared and private caches may keep it",
+}
+
+
+def _conditional_components(spec) -> None:
+    for name, text in CONDITIONAL_PARAMETERS.items():
+        spec.components.parameter(name.replace("-", ""), "header", {
+            "name": name, "description": text, "schema": {"type": "string"}})
+    for name, text in CONDITIONAL_HEADERS.items():
+        spec.components.header(name.replace("-", ""), {
+            "description": text, "schema": {"type": "string"}})
+
+
+# The spec route flask-smorest serves (OPENAPI_URL_PREFIX + OPENAPI_JSON_PATH, fixed in
+# Settings), documented like any other operation.
+SPEC_PATH = {
+    "endpoint": "api-docs.openapi_json",
+    "operations": {"get": {
+        "operationId": operation_id("api-docs", "openapi_json", "get"),
+        "summary": "This OpenAPI document",
+        "tags": ["meta"],
+        "security": [],
+        "responses": {"200": {
+            "description": "The OpenAPI 3.1 document of this API",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }},
+    }},
+}
+
+
 class Api(flask_smorest.Api):
     """The API: errors are RFC 9457 problem+json and documented as such.
 
@@ -67,6 +124,13 @@ class Api(flask_smorest.Api):
         app.url_map.converters["row"] = RowNumber
         super().init_app(app, *args, **kwargs)
         self.register_converter(RowNumber, _row_number_schema)
+        # URLs are JSON Schema's standard `format: uri` (apispec's default says `url`).
+        self.ma_plugin.map_to_openapi_type(ma.fields.Url, "string", "uri")
+        self.ma_plugin.converter.add_attribute_function(_openapi_metadata)
+        _conditional_components(self.spec)
+        self.spec.tag({"name": "meta", "description": "This document, liveness and readiness"})
+        self.spec.path(rule=next(app.url_map.iter_rules(SPEC_PATH["endpoint"])),
+                       operations=SPEC_PATH["operations"])
 
     def register_blueprint(self, blp, *, parameters=None, **options):
         if isinstance(blp, Blueprint):
@@ -104,7 +168,9 @@ class Blueprint(flask_smorest.Blueprint):
     """A blueprint whose operations need a bearer token.
 
     ``read_role`` guards GET/HEAD, ``write_role`` every other method; ``None``
-    makes the blueprint anonymous (the public API).
+    makes the blueprint anonymous (the public API). ``conditional_get`` documents
+    that its GETs answer If-None-Match/If-Modified-Since with 304 and carry ETag,
+    Last-Modified and Cache-Control.
     """
 
     ARGUMENTS_PARSER = JsonBodyParser()
@@ -120,15 +186,28 @@ class Blueprint(flask_smorest.Blueprint):
         *args,
         read_role: str | None = "reader",
         write_role: str | None = "editor",
+        conditional_get: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.read_role = read_role
         self.write_role = write_role
+        self.conditional_get = conditional_get
         self.role_check: RoleCheck | None = None
         self._prepare_doc_cbks.append(self._prepare_problem_doc)
+        self._prepare_doc_cbks.append(self._prepare_conditional_doc)
         if read_role or write_role:
             self.before_request(self._authorise)
+
+    def register_views_in_doc(self, api, app, spec, *, name, parameters):
+        # Every operation gets its operationId from operation_id(); a view may set its own
+        # with @blp.doc(operationId=...).
+        for endpoint, endpoint_doc in self._docs.items():
+            for method, operation_doc in endpoint_doc.items():
+                if method != "parameters":
+                    operation_doc.setdefault("manual_doc", {}).setdefault(
+                        "operationId", operation_id(name, endpoint, method))
+        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
 
     def _authorise(self) -> None:
         if request.method == "OPTIONS":
@@ -166,6 +245,20 @@ class Blueprint(flask_smorest.Blueprint):
             doc["security"] = []
         responses = {code: http.HTTPStatus(code).name for code in codes}
         return deepupdate(doc, {"responses": {**responses, **doc.get("responses", {})}})
+
+    def _prepare_conditional_doc(self, doc, doc_info, *, method, **kwargs):
+        if not self.conditional_get or method.lower() != "get":
+            return doc
+        headers = {name: name.replace("-", "") for name in CONDITIONAL_HEADERS}
+        doc.setdefault("parameters", []).extend(
+            name.replace("-", "") for name in CONDITIONAL_PARAMETERS)
+        responses = doc.setdefault("responses", {})
+        ok = next((responses[code] for code in (200, "200") if code in responses), None)
+        if ok is not None:
+            ok.setdefault("headers", {}).update(headers)
+        responses[304] = {"description": "Not Modified: the client's copy is current",
+                          "headers": headers}
+        return doc
 
 
 def pagination_links(page: int, page_size: int, total: int) -> str:

@@ -87,6 +87,21 @@ class HttpUrl(ma.fields.Url):
         )
 
 
+# Documented types of values that are any JSON (a field's value before and after a
+# change): OpenAPI 3.1 lists the JSON types, so generators type them as a union.
+ANY_JSON_VALUE = {
+    "type": ["string", "number", "boolean", "object", "array", "null"],
+    "items": {},
+    "description": "Any JSON value, or null",
+}
+# An entity's snapshot (audit before/after): an object, or null when there was none.
+SNAPSHOT = {
+    "type": ["object", "null"],
+    "additionalProperties": True,
+    "description": "The entity as it was stored (its fields), or null when there was none",
+}
+
+
 # The text policy: characters no published text may hold, because they break a
 # representation (XML 1.0 and e-mail headers refuse C0 controls; PostgreSQL refuses
 # NUL; UTF-8 cannot encode lone surrogates) or make a name read as something it is

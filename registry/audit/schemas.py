@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from registry.schemas import QuerySchema, StrictSchema, one_of
+from registry.schemas import SNAPSHOT, QuerySchema, StrictSchema, one_of
 
 ENTITY_TYPES = ("processor", "location", "dpa", "token", "change", "subscription")
 
@@ -17,8 +17,8 @@ class AuditEntrySchema(StrictSchema):
     action = fields.String(dump_only=True)
     entity_type = fields.String(dump_only=True)
     entity_id = fields.String(dump_only=True)
-    before = fields.Raw(dump_only=True, allow_none=True)
-    after = fields.Raw(dump_only=True, allow_none=True)
+    before = fields.Raw(dump_only=True, allow_none=True, metadata={"openapi": SNAPSHOT})
+    after = fields.Raw(dump_only=True, allow_none=True, metadata={"openapi": SNAPSHOT})
 
 
 class AuditQuerySchema(QuerySchema):

@@ -144,6 +144,38 @@ class Art28Schema(StrictSchema):
     h = fields.Boolean(load_default=False, metadata={"description": "information and audits"})
 
 
+class Art28Field(fields.Field):
+    """``art28``: an Art28Schema object on the wire, documented as a map from the letter
+    of Art. 28(3) to a boolean (``propertyNames`` a-h, unknown letters refused).
+
+    Documented as named properties, SDK generators break on the letter ``d``
+    (openapi-python-client's ``from_dict`` keeps its working dict in ``d``); the map
+    form types the same objects without a property named ``d``, and the wire is
+    unchanged."""
+
+    def __init__(self, **kwargs) -> None:
+        letters = Art28Schema._declared_fields
+        described = "; ".join(f"{k}: {f.metadata['description']}" for k, f in letters.items())
+        super().__init__(metadata={
+            "description": "Which Art. 28(3) GDPR elements the DPA covers, by letter "
+                           f"(a missing letter is false) — {described}",
+            "openapi": {
+                "type": "object",
+                "title": "Art28",
+                "propertyNames": {"enum": list(letters)},
+                "additionalProperties": {"type": "boolean"},
+                "example": dict.fromkeys(letters, True),
+            },
+        }, **kwargs)
+        self._nested = fields.Nested(Art28Schema)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return self._nested._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self._nested.deserialize(value, attr, data, **kwargs)
+
+
 class DpaSchema(StrictSchema):
     id = fields.String(dump_only=True)
     version = _text(100, required=True)
@@ -154,7 +186,7 @@ class DpaSchema(StrictSchema):
     document_sha256 = fields.String(
         allow_none=True, metadata={"description": "lower-case hex SHA-256 of the document"}
     )
-    art28 = fields.Nested(Art28Schema, load_default=dict)
+    art28 = Art28Field(load_default=dict)
 
     @validates("document_sha256")
     def _sha256(self, value, **kwargs):

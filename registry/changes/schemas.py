@@ -5,15 +5,15 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from registry.changes.vocabularies import EVENT_TYPES
-from registry.schemas import QuerySchema, StrictSchema, one_of
+from registry.schemas import ANY_JSON_VALUE, QuerySchema, StrictSchema, one_of
 
 
 class FieldChangeSchema(StrictSchema):
     field = fields.String()
     location_id = fields.String()
     processor_id = fields.String(metadata={"description": "When it concerns another processor"})
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
+    before = fields.Raw(allow_none=True, metadata={"openapi": ANY_JSON_VALUE})
+    after = fields.Raw(allow_none=True, metadata={"openapi": ANY_JSON_VALUE})
 
 
 class ChangeEventSchema(StrictSchema):

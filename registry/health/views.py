@@ -16,6 +16,34 @@ from registry.db import MIGRATIONS_DIR, get_engine
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 
+_STATUS = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+        "database": {"type": "string", "enum": ["ok", "unreachable"]},
+        "migrations": {"type": "string", "enum": ["head", "behind head"]},
+    },
+    "required": ["status"],
+}
+
+
+def _operation(name: str, summary: str, responses: dict) -> dict:
+    return {"get": {
+        "operationId": f"get_health_{name}", "summary": summary, "tags": ["meta"],
+        "security": [],
+        "responses": {code: {"description": text, "content": {
+            "application/json": {"schema": _STATUS}}} for code, text in responses.items()},
+    }}
+
+
+# A plain Flask blueprint (no auth, no problem+json): the app factory adds these to the
+# OpenAPI document; operationIds follow registry.extensions.operation_id.
+OPENAPI_PATHS = {
+    "health.healthz": _operation("healthz", "Liveness: the process is up", {"200": "Up"}),
+    "health.readyz": _operation("readyz", "Readiness: the database answers, migrations at head", {
+        "200": "Ready", "503": "The database is unreachable or migrations are behind"}),
+}
+
 
 @cache
 def migration_heads() -> frozenset[str]:

@@ -79,7 +79,10 @@ class Export(MethodView):
                   content_type=export.MIMETYPES["xlsx"],
                   description="The catalogue in the import's columns (XLSX, CSV or JSON)")
     @blp.doc(responses={200: {"content": {export.MIMETYPES["csv"]: {"schema": {"type": "string"}},
-                                          "application/json": {"schema": {"type": "array"}}}}})
+                                          "application/json": {"schema": {
+                                              "type": "array", "items": {
+                                                  "type": "object", "additionalProperties": {
+                                                      "type": "string"}}}}}}})
     def get(self, args):
         """Export the catalogue
 

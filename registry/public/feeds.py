@@ -10,6 +10,7 @@ from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
+from markupsafe import Markup
 from marshmallow import fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,8 +26,9 @@ from registry.changes.wire import (
 )
 from registry.config import Settings
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from registry.i18n.labels import HEADINGS
+from registry.i18n.labels import CHANGES, HEADINGS, label
 from registry.i18n.mail import mail_text
+from registry.public.formats import day_or_moment
 from registry.public.http import json_body
 from registry.public.text import public_text
 from registry.schemas import QuerySchema, StrictSchema, one_of
@@ -83,6 +85,17 @@ def _feed_url(settings: Settings, path: str, lang: str) -> str:
     return settings.public_url(path, lang=None if lang == DEFAULT_LANGUAGE else lang)
 
 
+def list_page_url(settings: Settings, lang: str) -> str:
+    """The list for people, in `lang` (always given: without it the list would follow the
+    reader's Accept-Language rather than the feed's language)."""
+    return settings.public_url("/public/subprocessors.html", lang=lang)
+
+
+def change_page_url(seq: int, settings: Settings, lang: str) -> str:
+    """The page for people about one change, in `lang`."""
+    return _feed_url(settings, f"/public/changes/{seq}.html", lang)
+
+
 def _withdrawals(session: Session, events: Iterable[ChangeEvent]) -> dict[int, ChangeEvent]:
     seqs = {e.withdrawn_by for e in events if e.withdrawn_by}
     if not seqs:
@@ -122,7 +135,10 @@ def one_change(session: Session, seq: int, *, lang: str, settings: Settings) -> 
 
 @dataclass(frozen=True)
 class FeedItem:
-    """One notified change, in one language, as every feed format shows it."""
+    """One notified change, in one language, as every feed format shows it.
+
+    `url` is the page for people; `id` the change's permanent identifier (its URL in the
+    change log, which feeds have always used), `url` when empty."""
 
     url: str
     title: str
@@ -131,6 +147,35 @@ class FeedItem:
     published: datetime
     updated: datetime
     withdrawn: bool
+    id: str = ""
+
+    @property
+    def guid(self) -> str:
+        return self.id or self.url
+
+
+def change_kind(change_type: str, lang: str) -> str:
+    """What kind of change, for people: "added", "new location", "change withdrawn"."""
+    if change_type in CHANGES[DEFAULT_LANGUAGE]:
+        return label(CHANGES, lang, change_type)
+    return mail_text(lang, "withdrawn")
+
+
+def change_lines(change: dict[str, Any], lang: str,
+                 withdrawal: ChangeEvent | None = None) -> list[str]:
+    """What a reader needs to decide, one line each and in `lang`, beyond the summary
+    (the title): what kind of change and from when, the processor, where the data goes
+    and on what ground, and until when (and where) to object."""
+    headings = HEADINGS[lang]
+    lines = [summary_in(withdrawal, lang)] if withdrawal else []
+    lines += [f"{headings['change']}: {change_kind(change['type'], lang)}",
+              f"{headings['effective_at']}: {day_or_moment(change['effective_at'])}"]
+    lines += notice_details(change, lang)
+    if change["objection_deadline"] is not None:
+        deadline = change["objection_deadline"].strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(mail_text(lang, "object", deadline=deadline) + ": "
+                     + change["objection_url"])
+    return lines
 
 
 def feed_items(session: Session, lang: str, settings: Settings) -> list[FeedItem]:
@@ -142,20 +187,12 @@ def feed_items(session: Session, lang: str, settings: Settings) -> list[FeedItem
     withdrawals = _withdrawals(session, events)
     items = []
     for event in events:
-        summary, withdrawal = summary_in(event, lang), withdrawals.get(event.withdrawn_by)
-        text = f"{summary} {summary_in(withdrawal, lang)}" if withdrawal else summary
-        # The processor, where the data goes and on what ground, until when one may
-        # object: what a reader needs to decide.
+        withdrawal = withdrawals.get(event.withdrawn_by)
         change = public_change(event, lang, settings)
-        details = notice_details(change, lang)
-        if details:
-            text += "\n" + "\n".join(details)
-        if change["objection_deadline"] is not None:
-            deadline = change["objection_deadline"].strftime("%Y-%m-%d %H:%M UTC")
-            text += "\n" + mail_text(lang, "object", deadline=deadline) + ": " + \
-                change["objection_url"]
+        # The title is the summary; the text adds to it rather than repeating it.
         items.append(FeedItem(
-            url=change_url(event, settings), title=summary, text=text,
+            url=change_page_url(event.seq, settings, lang), id=change_url(event, settings),
+            title=summary_in(event, lang), text="\n".join(change_lines(change, lang, withdrawal)),
             tag=event.type, published=event.announced_at,
             updated=withdrawal.announced_at if withdrawal else event.announced_at,
             withdrawn=withdrawal is not None,
@@ -204,14 +241,16 @@ def render_xml_feed(items: list[FeedItem], lang: str, fmt: str, settings: Settin
     feed.description(shown(_feed_title(lang, settings)))
     feed.author(name=public_text(settings.ORGANISATION_NAME))
     feed.link(href=self_url, rel="self")
-    feed.link(href=_feed_url(settings, "/public/subprocessors", lang), rel="alternate")
+    feed.link(href=list_page_url(settings, lang), rel="alternate", type="text/html")
     feed.language(lang)
     feed.updated(feed_updated(items))  # feedgen would stamp the current time
     for item in map(_public_item, items):
         entry = feed.add_entry(order="append")
-        entry.guid(item.url, permalink=True)
+        # The id stays the change's permanent identifier (readers key entries on it); the
+        # link is the page for people.
+        entry.guid(item.guid, permalink=False)
         entry.title(shown(item.title))
-        entry.link(href=item.url)
+        entry.link(href=item.url, rel="alternate", type="text/html")
         entry.summary(shown(item.text), type="text")
         entry.category(term=item.tag)
         entry.published(item.published)
@@ -224,17 +263,64 @@ def render_json_feed(items: list[FeedItem], lang: str, settings: Settings) -> by
     feed = {
         "version": JSON_FEED_VERSION,
         "title": _feed_title(lang, settings),
-        "home_page_url": _feed_url(settings, "/public/subprocessors", lang),
+        "home_page_url": list_page_url(settings, lang),
         "feed_url": _feed_url(settings, "/public/feed.json", lang),
         "language": lang,
         "items": [{
-            "id": item.url, "url": item.url, "title": item.title,
+            "id": item.guid, "url": item.url, "title": item.title,
             "content_text": item.text, "date_published": item.published,
             **({"date_modified": item.updated} if item.withdrawn else {}),
             "tags": [item.tag],
         } for item in map(_public_item, items)],
     }
     return json_body(JsonFeedSchema().dump(feed))
+
+
+# -- one change, as a page for people ------------------------------------------------------
+
+# Nothing but the page itself: no script, style, frame, form or base of any origin.
+CHANGE_PAGE_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'"
+
+
+def render_change_page(session: Session, seq: int, lang: str, settings: Settings
+                       ) -> tuple[bytes, str, datetime | None, dict[str, str]]:
+    """`/public/changes/<seq>.html`: the change a feed entry links to, for people, in `lang`;
+    a self-contained page, every value escaped. A 404 for a sequence number never used."""
+    event = get_change(session, seq)
+    withdrawal = get_change(session, event.withdrawn_by) if event.withdrawn_by else None
+    change = public_change(event, lang, settings)
+    headings = HEADINGS[lang]
+    title = public_text(change["summary"])
+    organisation = public_text(settings.ORGANISATION_NAME)
+    items = [Markup("<li>{}: {}</li>").format(headings["change"],
+                                              change_kind(change["type"], lang)),
+             Markup('<li>{}: <time datetime="{}">{}</time></li>').format(
+                 headings["effective_at"], change["effective_at"].isoformat(),
+                 day_or_moment(change["effective_at"]))]
+    items += [Markup("<li>{}</li>").format(public_text(line))
+              for line in notice_details(change, lang)]
+    if change["withdraws"]:
+        items.append(Markup('<li><a href="{}">#{}</a></li>').format(
+            change_page_url(change["withdraws"], settings, lang), change["withdraws"]))
+    parts = [Markup('<p class="withdrawn">{}</p>\n').format(public_text(summary_in(
+        withdrawal, lang)))] if withdrawal else []
+    parts.append(Markup('<ul class="details">\n{}\n</ul>\n').format(Markup("\n").join(items)))
+    if change["objection_deadline"] is not None:
+        deadline = change["objection_deadline"].strftime("%Y-%m-%d %H:%M UTC")
+        parts.append(Markup('<p class="object"><a href="{}">{}</a></p>\n').format(
+            change["objection_url"], mail_text(lang, "object", deadline=deadline)))
+    page = Markup(
+        '<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>{organisation}: {title}</title>\n"
+        '<link rel="alternate" type="application/json" href="{json}">\n</head>\n'
+        '<body>\n<main>\n<p><a href="{list}">{organisation}: {list_title}</a></p>\n'
+        '<h1>{title}</h1>\n{parts}</main>\n</body>\n</html>\n'
+    ).format(lang=lang, organisation=organisation, title=title, json=change["link"],
+             list=list_page_url(settings, lang), list_title=headings["title"],
+             parts=Markup().join(parts))
+    return (str(page).encode("utf-8"), "text/html", latest_announcement(session),
+            {"Content-Security-Policy": CHANGE_PAGE_CSP})
 
 
 FEED_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml",

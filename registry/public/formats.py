@@ -17,8 +17,13 @@ from registry.public.text import public_strings
 CSV_COLUMNS = (
     "id", "status", "name", "legal_name", "country_code", "country", "purpose", "services",
     "data_categories", "locations", "parent_id", "since", "change", "effective_at",
-    "objection_deadline", "objection_url",
+    "objection_deadline", "objection_url", "website", "data_subjects",
 )
+# The heading (a key of the list's labels) of each column in a CSV for people (`lang`).
+CSV_HEADINGS = {"parent_id": "parent"}
+# A byte order mark: spreadsheets (Excel, LibreOffice's default import) read UTF-8 as a
+# single-byte charset without it.
+BOM = "\ufeff"
 # OWASP CSV injection: a spreadsheet evaluates a cell that starts with one of these, also
 # after leading whitespace, and also in a compatibility form (full-width "＝", say).
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -29,6 +34,13 @@ CONTROL_STARTS = ("\t", "\r", "\n")
 # and `.` before a letter or digit (`www.`, `example.com`). All are ASCII punctuation,
 # so CommonMark reads a backslash before them as the literal character.
 MARKDOWN_ACTIVE = re.compile(r"[\\`*_{}\[\]<>#!|~&$@]|[:/](?=/)|\.(?=\w)")
+# Inside a `<...>` link destination CommonMark reads backslash escapes and entity
+# references (so `\&amp;` keeps a literal `&amp;`) and ends at `>` or a line end; a GFM
+# table cell ends at `|` (written `\|`). What a destination cannot hold at all is
+# percent-encoded.
+DESTINATION_ESCAPED = re.compile(r"\||&(?=#?[A-Za-z0-9]+;)")
+DESTINATION_ENCODED = re.compile(r"[<>\\\s\x00-\x1f\x7f-\x9f]")
+LINKED_SCHEMES = ("http://", "https://")
 CURRENT_HEADINGS = ("name", "legal_name", "country", "purpose", "locations", "since")
 UPCOMING_HEADINGS = ("name", "change", "country", "purpose", "locations", "effective_at",
                      "objection_deadline")
@@ -44,7 +56,7 @@ def _iso(value: date | datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
 
-def _day_or_moment(value: datetime | date | None) -> str:
+def day_or_moment(value: datetime | date | None) -> str:
     """A date for people: the day, with the time (UTC) only when it is not midnight."""
     if value is None:
         return ""
@@ -85,8 +97,9 @@ def _csv_locations(row: Row) -> str:
     return "; ".join(parts)
 
 
-def _csv_record(row: Row, status: str) -> dict[str, str]:
-    return {
+def _csv_record(row: Row, status: str, labels: dict[str, str] | None) -> dict[str, str]:
+    """One row; with `labels` (a CSV for people) labels where the machine CSV has codes."""
+    record = {
         "id": row["id"], "status": status, "name": row["name"],
         "legal_name": row["legal_name"] or "",
         "country_code": row["country"]["code"] if row.get("country") else "",
@@ -98,20 +111,47 @@ def _csv_record(row: Row, status: str) -> dict[str, str]:
         "effective_at": _iso(row.get("effective_at")),
         "objection_deadline": _iso(row.get("objection_deadline")),
         "objection_url": row.get("objection_url") or "",
+        "website": row.get("website") or "",
+        "data_subjects": ", ".join(row.get("data_subjects") or []),
     }
+    if labels is not None:
+        record.update({
+            "status": labels[f"status_{status}"], "change": row.get("change_label", ""),
+            "locations": _locations_line(row),
+            "since": day_or_moment(row.get("since")),
+            "effective_at": day_or_moment(row.get("effective_at")),
+            "objection_deadline": day_or_moment(row.get("objection_deadline")),
+        })
+    return record
 
 
-def render_csv(document: Document) -> tuple[bytes, str]:
-    """RFC 4180: CRLF line ends, every cell quoted, a header row, formulas neutralised."""
+def csv_filename(document: Document) -> str:
+    return f"subprocessors-{_iso(document['as_of'])}.csv"
+
+
+def render_csv(document: Document, *, localised: bool = False, bom: bool = True
+               ) -> tuple[bytes, str, dict[str, str]]:
+    """RFC 4180: CRLF line ends, every cell quoted, a header row, formulas neutralised;
+    body, media type and headers (a dated attachment file name).
+
+    `localised` (a `lang` was asked for) makes it a CSV for people: headings in the
+    list's language, and labels (status, change, roles, transfer bases) for codes, dates
+    as days. `bom` starts it with a byte order mark, for spreadsheets.
+    """
     document = public_strings(document)
+    labels = document["labels"] if localised else None
     out = io.StringIO(newline="")
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    records = [_csv_record(r, "current") for r in document["subprocessors"]]
-    records += [_csv_record(r, "upcoming") for r in document["upcoming"]]
+    writer.writerow([_neutralised(labels[CSV_HEADINGS.get(c, c)]) if labels else c
+                     for c in CSV_COLUMNS])
+    records = [_csv_record(r, "current", labels) for r in document["subprocessors"]]
+    records += [_csv_record(r, "upcoming", labels) for r in document["upcoming"]]
     for record in records:
         writer.writerow([_neutralised(record[column]) for column in CSV_COLUMNS])
-    return out.getvalue().encode("utf-8"), "text/csv; header=present"
+    body = (BOM if bom else "") + out.getvalue()
+    disposition = f'attachment; filename="{csv_filename(document)}"'
+    return (body.encode("utf-8"), "text/csv; header=present",
+            {"Content-Disposition": disposition})
 
 
 # -- Markdown ----------------------------------------------------------------------
@@ -123,10 +163,31 @@ def markdown_text(value: object) -> str:
     return MARKDOWN_ACTIVE.sub(r"\\\g<0>", line).strip()
 
 
+def markdown_destination(url: str) -> str:
+    """`url` as a CommonMark link destination (`<...>`) that renders to the same href."""
+    encoded = DESTINATION_ENCODED.sub(
+        lambda m: "".join(f"%{byte:02X}" for byte in m.group().encode("utf-8")), url)
+    return "<" + DESTINATION_ESCAPED.sub(r"\\\g<0>", encoded) + ">"
+
+
+def markdown_link(text: object, url: str | None) -> str:
+    """`text` (kept text, as in `markdown_text`) linked to `url` when that is an http(s)
+    URL we publish; else the text alone."""
+    shown = markdown_text(text)
+    if not url or not url.lower().startswith(LINKED_SCHEMES) or not shown:
+        return shown
+    return f"[{shown}]({markdown_destination(url)})"
+
+
+def _markdown_row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def _markdown_table(headings: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    """A GFM table of cells already written as Markdown (`markdown_text`, `markdown_link`)."""
     headings = [markdown_text(h) for h in headings]
-    lines = ["| " + " | ".join(headings) + " |", "|" + " --- |" * len(headings)]
-    lines += ["| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in rows]
+    lines = [_markdown_row(headings), "|" + " --- |" * len(headings)]
+    lines += [_markdown_row(row) for row in rows]
     return lines
 
 
@@ -135,21 +196,26 @@ def _locations_line(row: Row) -> str:
 
 
 def _current_cells(row: Row) -> list[str]:
-    return [row["name"], row["legal_name"] or "", _country_name(row), row["purpose"],
-            _locations_line(row), _day_or_moment(row["since"])]
+    # The name links to the processor's website: the one link the list means to publish.
+    return [markdown_link(row["name"], row.get("website")),
+            *map(markdown_text, [row["legal_name"] or "", _country_name(row), row["purpose"],
+                                 _locations_line(row), day_or_moment(row["since"])])]
 
 
 def _upcoming_cells(row: Row) -> list[str]:
-    return [row["name"], row["change_label"], _country_name(row), row["purpose"],
-            _locations_line(row), _day_or_moment(row["effective_at"]),
-            _day_or_moment(row["objection_deadline"])]
+    # Text only, as the announced rows have always been: the processor is not on the
+    # list yet (its website is linked once it is).
+    return [markdown_text(cell) for cell in (
+        row["name"], row["change_label"], _country_name(row), row["purpose"],
+        _locations_line(row), day_or_moment(row["effective_at"]),
+        day_or_moment(row["objection_deadline"]))]
 
 
 def render_markdown(document: Document) -> tuple[bytes, str]:
     document = public_strings(document)
     labels = document["labels"]
     lines = [f"# {markdown_text(labels['title'])}", "",
-             markdown_text(f"{labels['as_of']} {_day_or_moment(document['as_of'])}"), ""]
+             markdown_text(f"{labels['as_of']} {day_or_moment(document['as_of'])}"), ""]
     if document["subprocessors"]:
         lines += _markdown_table([labels[h] for h in CURRENT_HEADINGS],
                                  map(_current_cells, document["subprocessors"]))
@@ -166,7 +232,7 @@ def render_markdown(document: Document) -> tuple[bytes, str]:
 
 
 def _time(value: date | datetime) -> Markup:
-    return Markup('<time datetime="{}">{}</time>').format(_iso(value), _day_or_moment(value))
+    return Markup('<time datetime="{}">{}</time>').format(_iso(value), day_or_moment(value))
 
 
 def _locations_html(row: Row) -> Markup:

@@ -23,6 +23,12 @@ class ListQuerySchema(QuerySchema):
                             metadata={"description": "Only processors used for this service"})
 
 
+class CsvListQuerySchema(ListQuerySchema):
+    bom = fields.Boolean(load_default=True, metadata={
+        "description": "Start with a UTF-8 byte order mark, so that spreadsheets read the "
+                       "text as UTF-8; `false` for machine consumers. Default true"})
+
+
 class HtmlListQuerySchema(ListQuerySchema):
     subscribe = fields.Boolean(load_default=True, metadata={
         "description": "End the fragment with a way to follow changes (an e-mail sign-up "

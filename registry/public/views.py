@@ -30,6 +30,7 @@ from registry.public.cache import RenderCache
 from registry.public.document import ListQuery, build
 from registry.public.http import json_body, public_response
 from registry.public.schemas import (
+    CsvListQuerySchema,
     HtmlListQuerySchema,
     ListQuerySchema,
     SubprocessorListSchema,
@@ -37,11 +38,13 @@ from registry.public.schemas import (
 
 blp = Blueprint(
     "public", __name__, url_prefix="/public", read_role=None, write_role=None,
+    conditional_get=True,
     description="The public subprocessor list, its changes and country adequacy; no token.")
 blp.after_request(allow_any_origin)
 # One instance for every request: building a schema per request shows on the hot path.
 LIST_QUERY = ListQuerySchema()
 HTML_LIST_QUERY = HtmlListQuerySchema()
+CSV_LIST_QUERY = CsvListQuerySchema()
 TEXT_BODY = {"type": "string"}
 
 
@@ -121,8 +124,9 @@ def list_response(args: dict, fmt: Hashable, render: Callable[[dict], tuple[byte
         settings = _settings()
         document = build(db.session, query, now=now, organisation=settings.ORGANISATION_NAME,
                          public_url=settings.public_url)
-        body, mimetype = render(document)
-        return body, mimetype, document["generated_at"]
+        # A renderer may add headers (the CSV's file name): (body, mimetype[, headers]).
+        body, mimetype, *headers = render(document)
+        return body, mimetype, document["generated_at"], *headers
 
     vary = () if args.get("lang") else ("Accept-Language",)
     return cached_response((fmt, query), build_and_render, moment=query.as_of, vary=vary)
@@ -153,9 +157,13 @@ class Subprocessors(MethodView):
 
 @blp.route("/subprocessors.csv")
 class SubprocessorsCsv(MethodView):
-    @blp.arguments(LIST_QUERY, location="query", unknown=ma.RAISE)
+    @blp.arguments(CSV_LIST_QUERY, location="query", unknown=ma.RAISE)
     @blp.response(200, TEXT_BODY, content_type="text/csv",
-                  description="RFC 4180 CSV, UTF-8, with a header row")
+                  description="RFC 4180 CSV, UTF-8 (with a byte order mark unless "
+                              "`bom=false`), with a header row",
+                  headers={"Content-Disposition": {
+                      "description": 'An attachment: `attachment; filename="subprocessors-'
+                                     '<as_of>.csv"`', "schema": {"type": "string"}}})
     def get(self, args):
         """The subprocessor list as CSV
 
@@ -163,8 +171,18 @@ class SubprocessorsCsv(MethodView):
         change (`status` `upcoming`). Cells that a spreadsheet would read as a
         formula (starting with `=`, `+`, `-` or `@`, also after leading whitespace
         or in full-width form, or with tab, CR or LF) start with `'`.
+
+        For spreadsheets: UTF-8 with a byte order mark (`bom=false` leaves it
+        out), served as an attachment `subprocessors-<as_of>.csv`. Without `lang`
+        the headings are the column keys and coded values stay codes; with `lang`
+        headings, status, change, locations and dates are for people, in `lang`.
+        Columns: id, status, name, legal_name, country_code, country, purpose,
+        services, data_categories, locations, parent_id, since, change,
+        effective_at, objection_deadline, objection_url, website, data_subjects.
         """
-        return list_response(args, "csv", formats.render_csv)
+        localised, bom = bool(args.get("lang")), args["bom"]
+        return list_response(args, ("csv", localised, bom),
+                             partial(formats.render_csv, localised=localised, bom=bom))
 
 
 @blp.route("/subprocessors.md")
@@ -202,8 +220,9 @@ class SubprocessorsHtml(MethodView):
 @blp.route("/embed.js")
 class EmbedScript(MethodView):
     @blp.response(200, TEXT_BODY, content_type="text/javascript", description=(
-        "A dependency-free script. A page adds `<script src=\".../public/embed.js\" defer>"
-        "</script>` and a container `<div data-subprocessor-list data-lang=\"nl\" "
+        "A dependency-free script. A page loads it with a `script` element "
+        "(`src=\".../public/embed.js\"`, `defer`) and adds a container "
+        "`<div data-subprocessor-list data-lang=\"nl\" "
         "data-service=\"voice\" data-regime=\"EU\"></div>`; the script fetches "
         "/public/subprocessors for each container and renders localised tables into it."))
     def get(self):
@@ -211,8 +230,9 @@ class EmbedScript(MethodView):
 
         Renders the public subprocessor list into every `[data-subprocessor-list]`
         element of the page that loads it, in the container's `data-lang`, filtered
-        by `data-service` and with adequacy under `data-regime`. Styled through CSS
-        custom properties on the container (`--spl-font`, `--spl-text`,
+        by `data-service` and with adequacy under `data-regime`. Styled by
+        /public/embed.css, which it links once (no inline styles), and themed through
+        CSS custom properties on the container (`--spl-font`, `--spl-text`,
         `--spl-border`, `--spl-header-bg`, `--spl-stripe-bg`, `--spl-link`).
         ---
         The script is static; the list it renders comes from /public/subprocessors
@@ -220,6 +240,26 @@ class EmbedScript(MethodView):
         """
         body, modified = embed.script()
         return _respond(body, "text/javascript", last_modified=modified)
+
+
+@blp.route("/embed.css")
+class EmbedStylesheet(MethodView):
+    @blp.response(200, TEXT_BODY, content_type="text/css", description=(
+        "The stylesheet embed.js links (once per page) instead of injecting styles, so a "
+        "page's Content-Security-Policy allows it with the registry's origin in `style-src`."))
+    def get(self):
+        """The embed's stylesheet
+
+        Styles the tables and sign-up form embed.js renders. Themed from the host
+        page's own stylesheet through CSS custom properties on the container, e.g.
+        `[data-subprocessor-list] { --spl-header-bg: #eef3f8; }` (`--spl-font`,
+        `--spl-text`, `--spl-border`, `--spl-header-bg`, `--spl-stripe-bg`,
+        `--spl-link`).
+        ---
+        Static, like the script: cached and revalidated independently of the list.
+        """
+        body, modified = embed.stylesheet()
+        return _respond(body, "text/css", last_modified=modified)
 
 
 @blp.route("/countries")
@@ -290,6 +330,23 @@ class Change(MethodView):
             return json_body(change), "application/json", feeds.latest_announcement(db.session)
 
         return cached_response(("change", seq, lang), render)
+
+
+@blp.route("/changes/<row:seq>.html")
+class ChangePage(MethodView):
+    @blp.arguments(feeds.LangQuerySchema, location="query", unknown=ma.RAISE)
+    @blp.response(200, TEXT_BODY, content_type="text/html",
+                  description="A self-contained HTML page, UTF-8, without scripts or styles")
+    def get(self, args, seq):
+        """One change of the change log, as a page for people
+
+        What the feeds' entries link to: the change's summary, what changes, where
+        and from when, and the objection form, in `lang`. Every value escaped.
+        """
+        lang = args["lang"]
+        return cached_response(
+            ("change-page", seq, lang),
+            lambda now: feeds.render_change_page(db.session, seq, lang, _settings()))
 
 
 def feed_response(fmt: str, lang: str):

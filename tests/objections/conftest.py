@@ -5,32 +5,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.notify.receiver import Receiver
-from tests.notify.test_email import Inbox, free_port, parts
+
+# The loopback SMTP server of the e-mail tests, and the inbox of each test.
+from tests.notify.test_email import inbox, parts, smtp  # noqa: F401
 
 BASE_URL = "http://localhost"
 LEGAL_TEAM = "legal@registry.example"
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller
-    controller.stop()
-
-
 @pytest.fixture
-def inbox(smtp) -> Inbox:
-    smtp.handler.take()
-    return smtp.handler
-
-
-@pytest.fixture
-def app_config(app_config, smtp):
+def app_config(app_config, smtp):  # noqa: F811 (the fixture imported above)
     return {**app_config, "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
             "PUBLIC_BASE_URL": BASE_URL, "LEGAL_TEAM_EMAIL": LEGAL_TEAM,
             "WEBHOOK_ALLOW_PRIVATE": True, "WEBHOOK_ALLOW_HTTP": True,

@@ -19,7 +19,7 @@ from registry.i18n.labels import CHANGES, HEADINGS, ROLES
 from registry.i18n.mail import mail_text
 from registry.notify.models import Delivery, Subscription
 from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind, SubscriptionStatus
-from registry.public.embed import SCRIPT
+from registry.public.embed import SCRIPT, STYLESHEET
 from tests.factories import create_processor, location_payload
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -190,7 +190,9 @@ def test_embed_renders_the_dutch_list_from_another_origin_without_running_data(
     assert row_named(current, "Nordic Speech AB").count() == 0
 
     assert page.locator("img").count() == 0
-    assert page.locator("style[data-spl-style]").count() == 1
+    assert page.locator("style").count() == 0
+    assert page.locator("link[data-spl-style]").get_attribute("href") == (
+        f"{registry_url}/public/embed.css")
     assert log.dialogs == []
     assert log.console_errors == []
     assert log.page_errors == []
@@ -225,7 +227,7 @@ def test_data_service_filters_and_late_containers_render_on_request(
     }""")
     assert shown is True
     assert texts(page.locator("#late .spl-name")) == ["Voice Cloud"]
-    assert page.locator("style[data-spl-style]").count() == 1
+    assert page.locator("link[rel=stylesheet]").count() == 1
     assert log.console_errors == [] and log.page_errors == []
 
 
@@ -315,9 +317,8 @@ def test_data_subscribe_false_leaves_the_follow_part_out(editor, registry_url, h
 
 def test_theming_by_custom_properties_on_the_container(editor, registry_url, host, page):
     add_current(editor, name="Acme Cloud")
-    body = container(registry_url, lang="nl").replace(
-        "<div data-subprocessor-list", '<div style="--spl-header-bg: rgb(1, 2, 3); '
-        '--spl-border: rgb(4, 5, 6)" data-subprocessor-list')
+    body = ("<style>[data-subprocessor-list] { --spl-header-bg: rgb(1, 2, 3); "
+            "--spl-border: rgb(4, 5, 6); }</style>" + container(registry_url, lang="nl"))
     page.goto(host.page("/themed", body))
     page.wait_for_selector("[data-spl-state=ready]")
 
@@ -367,6 +368,8 @@ def test_unsafe_data_the_api_would_refuse_is_still_rendered_inert(browser):
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.route("http://registry.test/public/embed.js",
                fulfil(SCRIPT.read_bytes(), "text/javascript"))
+    page.route("http://registry.test/public/embed.css",
+               fulfil(STYLESHEET.read_bytes(), "text/css"))
     page.route("http://registry.test/public/subprocessors?lang=nl",
                fulfil(json.dumps(document), "application/json",
                       **{"access-control-allow-origin": "*"}))

@@ -19,12 +19,24 @@ BASE = "http://127.0.0.1:8000"  # PUBLIC_BASE_URL's default
 
 
 
-def with_locations(text: str, change: dict) -> str:
-    """A feed entry's text: the summary, then what a reader needs to decide, one line
-    each: the processor's facts, every location with the ground its transfer relies on,
-    and until when (and where) to object."""
+KINDS = {"processor.added": "added", "processor.removed": "removed"}
+
+
+def day_or_moment(value: str) -> str:
+    moment = datetime.fromisoformat(value)
+    return (moment.strftime("%Y-%m-%d") if moment.time() == datetime.min.time()
+            else moment.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def entry_text(change: dict, withdrawal: str | None = None) -> str:
+    """A feed entry's text, which adds to its title (the summary) rather than repeating
+    it: a withdrawal's summary, what kind of change and from when, then what a reader
+    needs to decide, one line each: the processor's facts, every location with the
+    ground its transfer relies on, and until when (and where) to object."""
     processor = change["processor"]
-    lines = [text]
+    lines = [withdrawal] if withdrawal else []
+    lines += [f"Change: {KINDS[change['type']]}",
+              f"Effective: {day_or_moment(change['effective_at'])}"]
     if processor:
         def shown(value):
             return ", ".join(value) if isinstance(value, list) else value or "none"
@@ -89,13 +101,15 @@ def test_xml_feeds_are_valid_and_list_the_notified_changes(client, history, path
     assert len(feed.entries) == len(changes)
     for entry, change in zip(feed.entries, changes, strict=True):
         assert change["processor_name"] in entry.title
-        assert entry.link == f"{BASE}/public/changes/{change['seq']}"
-        assert entry.id == entry.link
+        # The link is the page for people; the id stays the change's permanent one.
+        assert entry.link == f"{BASE}/public/changes/{change['seq']}.html"
+        assert entry.id == f"{BASE}/public/changes/{change['seq']}"
         assert change["effective_at"][:10] in entry.summary
         # RSS readers take a description as HTML: "&" arrives as "&amp;" and means "&".
         summary = html.unescape(entry.summary) if path.endswith("rss") else entry.summary
-        assert summary == with_locations(change["summary"], change)
-    assert "effective" in feed.entries[-1].summary
+        assert summary == entry_text(change)
+        assert change["summary"] not in summary  # the title, not repeated
+    assert "Effective: " in feed.entries[-1].summary
     assert "United States — hosting — Standard contractual clauses (module 3)" in (
         feed.entries[-1].summary)
     assert "/public/objections/new?change=" in feed.entries[-1].summary
@@ -106,7 +120,10 @@ def test_feeds_in_dutch(client, history):
     assert atom.bozo == 0
     assert atom.feed.title == "Example AI Ltd: Subverwerkers"
     assert atom.feed.links[0].href == f"{BASE}/public/feed.atom?lang=nl"
-    assert all("met ingang van" in entry.summary for entry in atom.entries)
+    assert all("met ingang van" in entry.title for entry in atom.entries)
+    assert all("\nIngangsdatum: " in entry.summary for entry in atom.entries)
+    assert atom.feed.link == f"{BASE}/public/subprocessors.html?lang=nl"
+    assert all(entry.link.endswith(".html?lang=nl") for entry in atom.entries)
 
     rss = feedparser.parse(client.get("/public/feed.rss?lang=nl").data)
     assert rss.feed.language == "nl"
@@ -114,7 +131,8 @@ def test_feeds_in_dutch(client, history):
 
     json_feed = client.get("/public/feed.json?lang=nl").get_json()
     assert json_feed["language"] == "nl"
-    assert "met ingang van" in json_feed["items"][0]["content_text"]
+    assert "Ingangsdatum: " in json_feed["items"][0]["content_text"]
+    assert json_feed["home_page_url"] == f"{BASE}/public/subprocessors.html?lang=nl"
     assert all_changes(client, lang="nl")[1]["summary"].startswith("Beta Mail is geen subverwerker")
 
 
@@ -126,12 +144,13 @@ def test_json_feed_follows_version_1_1(client, history):
     feed = response.get_json()
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
     assert feed["title"] == "Example AI Ltd: Subprocessors"
-    assert feed["home_page_url"] == f"{BASE}/public/subprocessors"
+    assert feed["home_page_url"] == f"{BASE}/public/subprocessors.html?lang=en"
     assert feed["feed_url"] == f"{BASE}/public/feed.json"
     changes = notified(client)
     assert len(feed["items"]) == len(changes)
     for item, change in zip(feed["items"], changes, strict=True):
-        assert item["id"] == item["url"] == f"{BASE}/public/changes/{change['seq']}"
+        assert item["id"] == f"{BASE}/public/changes/{change['seq']}"
+        assert item["url"] == f"{BASE}/public/changes/{change['seq']}.html"
         assert change["processor_name"] in item["title"]
         assert change["effective_at"][:10] in item["content_text"]
         assert datetime.fromisoformat(item["date_published"]).tzinfo is not None
@@ -246,8 +265,7 @@ def test_withdrawn_change_is_marked_and_updated_in_feeds(client, editor):
     entry = atom.entries[1]
     assert entry.updated != entry.published
     assert entry.updated == atom.feed.updated
-    assert entry.summary == with_locations(f"{original['summary']} {withdrawal['summary']}",
-                                           original)
+    assert entry.summary == entry_text(original, withdrawal["summary"])
     item = client.get("/public/feed.json").get_json()["items"][1]
     assert item["date_modified"] == withdrawal["announced_at"]
 

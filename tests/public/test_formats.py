@@ -20,7 +20,7 @@ OPENAPI = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 CSV_HEADER = [
     "id", "status", "name", "legal_name", "country_code", "country", "purpose", "services",
     "data_categories", "locations", "parent_id", "since", "change", "effective_at",
-    "objection_deadline", "objection_url",
+    "objection_deadline", "objection_url", "website", "data_subjects",
 ]
 NL_CURRENT = [HEADINGS["nl"][k] for k in
               ("name", "legal_name", "country", "purpose", "locations", "since")]
@@ -57,7 +57,8 @@ def get_public(client, path: str, **headers):
 
 
 def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.data.decode("utf-8"), newline="")))
+    # UTF-8 behind a byte order mark (for spreadsheets): "utf-8-sig" reads it.
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
 
 
 def test_csv_round_trips_current_and_upcoming_rows(client, editor):
@@ -74,7 +75,7 @@ def test_csv_round_trips_current_and_upcoming_rows(client, editor):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.mimetype_params == {"charset": "utf-8", "header": "present"}
-    assert response.data.startswith(b'"id","status","name",')
+    assert response.data.startswith(b'\xef\xbb\xbf"id","status","name",')
     assert response.data.endswith(b"\r\n") and b"\r\n\"" in response.data
     header, *rows = csv_rows(response)
     assert header == CSV_HEADER
@@ -88,6 +89,7 @@ def test_csv_round_trips_current_and_upcoming_rows(client, editor):
         "locations": "DE storage (No transfer); US hosting (Standard contractual clauses (module 3))",
         "parent_id": "", "since": acme["effective_at"][:10], "change": "",
         "effective_at": "", "objection_deadline": "", "objection_url": "",
+        "website": "https://acme.example", "data_subjects": "customers",
     }
     formula = by_name["'=HYPERLINK(\"x\")"]
     assert (formula["legal_name"], formula["purpose"]) == ("'@SUM(1)", "'-2+3")
@@ -171,8 +173,11 @@ def test_markdown_cells_keep_hostile_names_as_text(client, editor):
         name.replace("\n", " ") for name in HOSTILE_NAMES)
     assert all(len(row) == 6 for row in listed["body"])
     html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
-    for active in ("<script", "<a ", "<img", "<em>", "<strong>", "<code>", "<h2", "<s>"):
+    for active in ("<script", "<img", "<em>", "<strong>", "<code>", "<h2", "<s>"):
         assert active not in html
+    # The one link is each name's to the processor's website (factories' default).
+    assert html.count("<a ") == len(HOSTILE_NAMES)
+    assert html.count('<a href="https://acme.example">') == len(HOSTILE_NAMES)
 
 
 def test_markdown_of_an_empty_list_says_so(client):

@@ -106,7 +106,8 @@ def assert_nothing_hidden(text: str) -> None:
 
 
 def test_rss_readers_get_names_as_escaped_text(client, editor):
-    current(editor, name=XSS_NAME)
+    # The entry's text adds to its title (the name is in the title; the purpose in the text).
+    current(editor, name=XSS_NAME, purpose={"en": XSS_NAME})
 
     response = client.get("/public/feed.rss")
 
@@ -119,11 +120,12 @@ def test_rss_readers_get_names_as_escaped_text(client, editor):
     entry = feedparser.parse(response.data).entries[0]
     for shown in (entry.title, entry.summary):
         assert "<img" not in shown
-        assert unescape(shown).startswith(XSS_NAME)
+    assert unescape(entry.title).startswith(XSS_NAME)
+    assert f"\nPurpose: {XSS_NAME}\n" in unescape(entry.summary)
 
 
 def test_atom_titles_and_summaries_are_typed_text(client, editor):
-    current(editor, name=XSS_NAME)
+    current(editor, name=XSS_NAME, purpose={"en": XSS_NAME})
 
     response = client.get("/public/feed.atom")
 
@@ -135,15 +137,16 @@ def test_atom_titles_and_summaries_are_typed_text(client, editor):
     assert entry.findtext(f"{ATOM}title").startswith(XSS_NAME)
     parsed = feedparser.parse(response.data).entries[0]
     assert parsed.title_detail.type == parsed.summary_detail.type == "text/plain"
-    assert parsed.summary.startswith(XSS_NAME)
+    assert f"\nPurpose: {XSS_NAME}\n" in parsed.summary
 
 
 # -- 2. CSV: no cell a spreadsheet evaluates --------------------------------------------------
 
 
 def csv_cells(document: dict) -> dict[str, str]:
-    body, _ = render_csv(document)
-    header, row = csv.reader(io.StringIO(body.decode("utf-8"), newline=""))
+    body, *_ = render_csv(document)
+    # UTF-8 behind a byte order mark, for spreadsheets.
+    header, row = csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""))
     return dict(zip(header, row, strict=True))
 
 
@@ -220,7 +223,9 @@ def test_markdown_list_shows_urls_and_addresses_as_plain_text(client, editor):
     text = client.get("/public/subprocessors.md").get_data(as_text=True)
 
     html = gfm(text)
-    assert "<a" not in html
+    # The only links are the names', to the processor's website (the factories' default).
+    assert html.count("<a") == html.count('<a href="https://acme.example">') == len(
+        AUTOLINK_BAIT)
     cells = cell_texts(html)
     for index, bait in enumerate(AUTOLINK_BAIT):
         assert f"{index:02d} {bait}" in cells
@@ -274,8 +279,9 @@ def test_list_formats_drop_every_hidden_and_forbidden_character():
                                         legal_name=f"\u202eLtd{HIDDEN}"))
 
     for render in (render_csv, render_markdown, render_html):
-        body, _ = render(document)
-        assert_nothing_hidden(body.decode("utf-8"))
+        body, *_ = render(document)
+        # The CSV's one byte order mark (for spreadsheets) is no part of its text.
+        assert_nothing_hidden(body.decode("utf-8-sig"))
 
 
 def test_html_list_shows_what_a_lying_name_is(app, client, editor):
@@ -292,7 +298,7 @@ def test_csv_and_markdown_lists_show_what_a_lying_name_is(app, client, editor):
     processor = current(editor, name="Acme Cloud")
     store_facts(app, processor["id"], name=LYING_NAME)
 
-    body = client.get("/public/subprocessors.csv").get_data(as_text=True)
+    body = client.get("/public/subprocessors.csv").data.decode("utf-8-sig")
     markdown = client.get("/public/subprocessors.md").get_data(as_text=True)
 
     header, row = csv.reader(io.StringIO(body, newline=""))

@@ -329,9 +329,15 @@ def test_the_list_keeps_accepted_text_in_every_format(app, client, editor, curre
     names = [same_words("".join(child.content for child in row[0])) for row in rows]
     for texts in written.values():
         assert same_words(stored(texts)["name"]) in names  # one line per cell
-    links_or_markup = [child.type for row in rows for cell in row for child in cell
+    # Text stays text: the one link of a row is its name's, to the processor's website.
+    links_or_markup = [child.type for row in rows for cell in row[1:] for child in cell
                        if child.type not in ("text", "text_special")]
-    assert links_or_markup == []  # text stays text
+    assert links_or_markup == []
+    name_markup = [child for row in rows for child in row[0]
+                   if child.type not in ("text", "text_special")]
+    assert {child.type for child in name_markup} <= {"link_open", "link_close"}
+    assert {child.attrs["href"] for child in name_markup if child.type == "link_open"} <= {
+        processor_payload()["website"]}
 
     page = parse_html(client.get("/public/subprocessors.html").data.decode("utf-8"))
     assert page.balanced and not page.open

@@ -5,10 +5,21 @@
  *   <div data-subprocessor-list data-lang="nl" data-service="voice"></div>
  *
  * Optional attributes: data-lang, data-service, data-regime, and data-subscribe="false"
- * to leave out the closing "follow changes" part (e-mail sign-up and feed links). Theme
- * with CSS custom properties on the container: --spl-font, --spl-text, --spl-border,
- * --spl-header-bg, --spl-stripe-bg, --spl-link. Containers added later:
- * window.SubprocessorList.render(el).
+ * to leave out the closing "follow changes" part (e-mail sign-up and feed links).
+ * Containers added later: window.SubprocessorList.render(el).
+ *
+ * Styles come from embed.css next to this script, linked once into document.head (no
+ * <style> element, no style attributes), so a strict Content-Security-Policy only has to
+ * allow the registry's origin:
+ *
+ *   script-src <registry>; connect-src <registry>; style-src 'self' <registry>
+ *
+ * Theme with CSS custom properties on the container, set in the page's own stylesheet:
+ *
+ *   [data-subprocessor-list] { --spl-header-bg: #eef3f8; --spl-border: #c8d1dc; }
+ *
+ * The properties: --spl-font, --spl-text, --spl-border, --spl-header-bg, --spl-stripe-bg,
+ * --spl-link.
  *
  * Everything from the list is set as text (textContent, attributes), never parsed as HTML.
  */
@@ -21,6 +32,7 @@
 
   var CONTAINER = "[data-subprocessor-list]";
   var STYLE_MARK = "data-spl-style";
+  var STYLESHEET_WAIT = 3000; // ms a render waits at most for embed.css before showing
   var FAILED = {
     en: "The list of subprocessors could not be loaded.",
     nl: "De lijst van subverwerkers kon niet worden geladen.",
@@ -30,36 +42,12 @@
   };
   var SUBSCRIBE_FAILED = "The subscription could not be sent. Please try again later.";
   var FEEDS = [["feed.atom", "Atom"], ["feed.rss", "RSS"], ["feed.json", "JSON Feed"]];
-  var CSS = [
-    ".spl-root{font-family:var(--spl-font,inherit);color:var(--spl-text,inherit)}",
-    ".spl-scroll{overflow-x:auto;margin:0 0 1.5em}",
-    ".spl-table{border-collapse:collapse;width:100%;font:inherit;color:inherit}",
-    ".spl-table caption{caption-side:top;text-align:start;font-weight:600;font-size:1.15em;" +
-      "padding:0 0 .5em}",
-    ".spl-table th,.spl-table td{border:1px solid var(--spl-border,#d0d7de);" +
-      "padding:.5em .75em;text-align:start;vertical-align:top}",
-    ".spl-table thead th{background:var(--spl-header-bg,#f6f8fa);font-weight:600}",
-    ".spl-table tbody tr:nth-child(even){background:var(--spl-stripe-bg,#fbfcfd)}",
-    ".spl-table a{color:var(--spl-link,inherit)}",
-    ".spl-legal,.spl-detail{display:block;font-size:.9em;opacity:.75}",
-    ".spl-locations{margin:0;padding:0;list-style:none}",
-    ".spl-locations li+li{margin-top:.35em}",
-    ".spl-error{margin:0 0 1em;color:var(--spl-text,inherit)}",
-    ".spl-object{display:block;margin-top:.35em}",
-    ".spl-follow{margin:0 0 1.5em}",
-    ".spl-follow a{color:var(--spl-link,inherit)}",
-    ".spl-follow-title{font-weight:600;font-size:1.15em;margin:0 0 .5em}",
-    ".spl-subscribe{display:flex;flex-wrap:wrap;gap:.5em;align-items:center;margin:0 0 .5em}",
-    ".spl-subscribe input{font:inherit;padding:.35em .5em;" +
-      "border:1px solid var(--spl-border,#d0d7de)}",
-    ".spl-subscribe button{font:inherit;padding:.35em .75em}",
-    ".spl-subscribe-status{margin:0 0 .5em}",
-    ".spl-feeds{margin:0;padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:1em}"
-  ].join("\n");
 
   // document.currentScript is only set while this file first runs.
   var script = document.currentScript || findScript();
   var listUrl = script && script.src ? new URL("subprocessors", script.src) : null;
+  var styleUrl = script && script.src ? new URL("embed.css", script.src) : null;
+  var styled = null; // a promise: settled once embed.css has loaded (or failed to)
   var pending = typeof WeakMap === "function" ? new WeakMap() : null;
   var formCount = 0;
 
@@ -102,14 +90,42 @@
     return node;
   }
 
-  function injectStyle() {
-    if (document.querySelector("style[" + STYLE_MARK + "]")) {
-      return;
+  function sheetSettled(link) {
+    return new Promise(function (resolve) {
+      if (link.sheet) {
+        resolve();
+        return;
+      }
+      link.addEventListener("load", resolve);
+      link.addEventListener("error", resolve);
+      setTimeout(resolve, STYLESHEET_WAIT);
+    });
+  }
+
+  /* Link embed.css once per page (a page may already link it itself); resolves once it
+     has loaded, failed, or kept the list waiting long enough. */
+  function linkStylesheet() {
+    if (styled) {
+      return styled;
     }
-    var style = document.createElement("style");
-    style.setAttribute(STYLE_MARK, "");
-    style.textContent = CSS;
-    (document.head || document.documentElement).appendChild(style);
+    if (!styleUrl) {
+      styled = Promise.resolve();
+      return styled;
+    }
+    var links = document.querySelectorAll("link[rel~=stylesheet]");
+    for (var i = 0; i < links.length; i++) {
+      if (links[i].hasAttribute(STYLE_MARK) || links[i].href === styleUrl.href) {
+        styled = sheetSettled(links[i]);
+        return styled;
+      }
+    }
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = styleUrl.href;
+    link.setAttribute(STYLE_MARK, "");
+    styled = sheetSettled(link);
+    (document.head || document.documentElement).appendChild(link);
+    return styled;
   }
 
   function safeHref(value) {
@@ -413,7 +429,7 @@
     }
     container.setAttribute("data-spl-state", "loading");
     container.setAttribute("aria-busy", "true");
-    injectStyle();
+    var stylesheet = linkStylesheet();
     return Promise.resolve()
       .then(function () {
         if (!listUrl) {
@@ -429,6 +445,11 @@
           throw new Error("the registry answered " + response.status);
         }
         return response.json();
+      })
+      .then(function (data) {
+        return stylesheet.then(function () {
+          return data; // shown styled, not restyled after a flash
+        });
       })
       .then(function (data) {
         if (!data || !Array.isArray(data.subprocessors) || !Array.isArray(data.upcoming)) {
