@@ -22,6 +22,8 @@ MAIL: dict[str, dict[str, str]] = {
         "list_link": "The list of subprocessors",
         "why": "You receive this e-mail because you subscribed to changes to the list of "
                "subprocessors of {org}.",
+        "why_contact": "You receive this e-mail as a contact of {customer} for "
+                       "notices under its data processing agreement with {org}.",
         "unsubscribe": "Unsubscribe",
         "withdrawn": "change withdrawn",
         "accepted": "If this address can receive e-mail, a link to confirm the subscription "
@@ -55,6 +57,8 @@ MAIL: dict[str, dict[str, str]] = {
         "list_link": "De lijst van subverwerkers",
         "why": "U ontvangt deze e-mail omdat u zich heeft aangemeld voor wijzigingen in de "
                "lijst van subverwerkers van {org}.",
+        "why_contact": "U ontvangt deze e-mail als contactpersoon van {customer} "
+                       "voor mededelingen onder de verwerkersovereenkomst met {org}.",
         "unsubscribe": "Afmelden",
         "withdrawn": "wijziging ingetrokken",
         "accepted": "Als dit adres e-mail kan ontvangen, is er een link naartoe gestuurd om "
@@ -89,6 +93,8 @@ MAIL: dict[str, dict[str, str]] = {
         "list_link": "Listan över underbiträden",
         "why": "Du får det här e-postmeddelandet eftersom du prenumererar på ändringar i "
                "listan över underbiträden hos {org}.",
+        "why_contact": "Du får det här e-postmeddelandet som kontaktperson hos "
+                       "{customer} för meddelanden enligt biträdesavtalet med {org}.",
         "unsubscribe": "Avsluta prenumerationen",
         "withdrawn": "ändringen dras tillbaka",
         "accepted": "Om adressen kan ta emot e-post har en länk för att bekräfta "
@@ -124,6 +130,8 @@ MAIL: dict[str, dict[str, str]] = {
         "list_link": "Die Liste der Unterauftragsverarbeiter",
         "why": "Sie erhalten diese E-Mail, weil Sie Änderungen der Liste der "
                "Unterauftragsverarbeiter von {org} abonniert haben.",
+        "why_contact": "Sie erhalten diese E-Mail als Kontakt von {customer} für "
+                       "Mitteilungen aus dem Auftragsverarbeitungsvertrag mit {org}.",
         "unsubscribe": "Abbestellen",
         "withdrawn": "Änderung zurückgezogen",
         "accepted": "Falls diese Adresse E-Mails empfangen kann, wurde ihr ein Link zur "
@@ -162,6 +170,9 @@ MAIL: dict[str, dict[str, str]] = {
         "list_link": "La liste des sous-traitants ultérieurs",
         "why": "Vous recevez cet e-mail parce que vous êtes abonné aux changements de la "
                "liste des sous-traitants ultérieurs de {org}.",
+        "why_contact": "Vous recevez cet e-mail en tant que contact de {customer} "
+                       "pour les notifications prévues par son contrat de sous-traitance "
+                       "avec {org}.",
         "unsubscribe": "Se désabonner",
         "withdrawn": "changement retiré",
         "accepted": "Si cette adresse peut recevoir des e-mails, un lien pour confirmer "

@@ -15,7 +15,7 @@ from registry.imports.columns import COLUMNS, Row, processor_row
 
 MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "json": "application/json",
 }
 # A spreadsheet evaluates a cell that starts with one of these, so it is written after a

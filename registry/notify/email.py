@@ -161,7 +161,8 @@ def _notice(delivery: Delivery, subscription: Subscription, settings: Settings,
     blocks += [
         (mail_text(lang, "list_link"), settings.public_url("/public/subprocessors.html",
                                                            lang=lang)),
-        mail_text(lang, "why", org=org),
+        (mail_text(lang, "why_contact", org=org, customer=one_line(subscription.customer.name))
+         if subscription.customer is not None else mail_text(lang, "why", org=org)),
         (mail_text(lang, "unsubscribe"), unsubscribe),
     ]
     message = _message(delivery, subscription, settings, subject, now)

@@ -143,7 +143,9 @@ def test_the_export_opens_in_a_spreadsheet_and_imports_as_unchanged(app, editor)
         body = editor.get(f"/v1/export?format={fmt}").data
         again = upload(editor, body, name=f"export.{fmt}").get_json()
         assert {r["action"] for r in again["rows"]} == {"unchanged"}, fmt
-    assert editor.get("/v1/export?format=csv").data.startswith(b"\xef\xbb\xbf" + b"id,name,")
+    as_csv = editor.get("/v1/export?format=csv")
+    assert as_csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert as_csv.data.startswith(b"\xef\xbb\xbf" + b"id,name,")
 
 
 def png_named_csv() -> bytes:

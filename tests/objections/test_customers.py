@@ -98,6 +98,8 @@ def test_contacts_are_told_without_signing_up_and_may_unsubscribe(app, client, e
     assert notice["To"] == CONTACT and "Voxa Speech" in notice["Subject"]
     text = text_of(notice)
     assert "Dieser Änderung widersprechen" in text
+    # Told why: as the customer's contact, not as someone who signed up.
+    assert "als Kontakt von Harbourline BV" in text and "abonniert" not in text
     unsubscribe = link_in(text, "/public/subscriptions/unsubscribe")
     assert client.post(unsubscribe).status_code == 200
 
