@@ -129,19 +129,38 @@ def _cells(sheet: Sheet, index: int, columns: dict[int, str], headings: dict[str
     return cells
 
 
-def _match(session: Session, cells: Row, number: int, headings: dict[str, str],
+@dataclass(frozen=True)
+class Known:
+    """The catalogue as it stood before the import, read once: rows match against it."""
+
+    by_id: dict[str, Processor]
+    by_name: dict[str, list[Processor]]  # oldest first
+
+    @classmethod
+    def read(cls, session: Session) -> Known:
+        by_id: dict[str, Processor] = {}
+        by_name: dict[str, list[Processor]] = {}
+        for processor in session.scalars(select(Processor).order_by(Processor.created_at,
+                                                                    Processor.id)):
+            by_id[processor.id] = processor
+            by_name.setdefault(processor.name, []).append(processor)
+        return cls(by_id, by_name)
+
+    def named(self, name: str, country: str | None = None) -> Processor | None:
+        return next((p for p in self.by_name.get(name, [])
+                     if country in (None, "", p.country)), None)
+
+
+def _match(known: Known, cells: Row, number: int, headings: dict[str, str],
            report: Report) -> Processor | None:
     if cells.get("id"):
-        processor = session.get(Processor, cells["id"])
+        processor = known.by_id.get(cells["id"])
         if processor is None:
             report.error(number, headings["id"], cells["id"], "No processor has this id.")
         return processor
     if not cells.get("name"):
         return None
-    query = select(Processor).where(Processor.name == cells["name"])
-    if cells.get("country"):
-        query = query.where(Processor.country == cells["country"])
-    return session.scalars(query.order_by(Processor.created_at)).first()
+    return known.named(cells["name"], cells.get("country"))
 
 
 # -- checking a row as the API would ----------------------------------------------------
@@ -318,14 +337,12 @@ def _order(plans: list[Planned]) -> list[Planned]:
     return ordered
 
 
-def _parent_id(session: Session, parent: str, created: dict[str, str]) -> str | None:
+def _parent_id(known: Known, parent: str, created: dict[str, str]) -> str | None:
     if not parent:
         return None
     if parent in created:
         return created[parent]
-    found = session.get(Processor, parent) or session.scalars(
-        select(Processor).where(Processor.name == parent).order_by(Processor.created_at)
-    ).first()
+    found = known.by_id.get(parent) or known.named(parent)
     return found.id if found else parent  # an unknown parent: the catalogue refuses it
 
 
@@ -346,11 +363,12 @@ def import_file(session: Session, name: str, content: bytes, *, dry_run: bool, a
     columns = _columns(sheet, report)
     headings = {column: str(sheet.header[index]) for index, column in columns.items()}
     plans = []
-    names = _names(session)
+    known = Known.read(session)
+    names = {processor.id: processor.name for processor in known.by_id.values()}
     for index in range(len(sheet.rows)):
         cells = _cells(sheet, index, columns, headings, report)
         number = sheet.numbers[index]
-        processor = _match(session, cells, number, headings, report)
+        processor = _match(known, cells, number, headings, report)
         current = processor_row(processor, names) if processor else None
         plan = Planned(number, cells, processor, current)
         if current is not None:
@@ -365,7 +383,7 @@ def import_file(session: Session, name: str, content: bytes, *, dry_run: bool, a
     created: dict[str, str] = {}
     for plan in _order(plans):
         row = {**(plan.current or {}), **plan.cells}
-        data = _check(_payload(row, _parent_id(session, row.get("parent", ""), created)),
+        data = _check(_payload(row, _parent_id(known, row.get("parent", ""), created)),
                       plan.number, headings, row, report)
         action = ("create" if plan.processor is None
                   else "update" if plan.changes else "unchanged")
@@ -395,6 +413,3 @@ def import_file(session: Session, name: str, content: bytes, *, dry_run: bool, a
                    for action in ("create", "update", "unchanged")}})
     return report
 
-
-def _names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(Processor.id, Processor.name)).all())
