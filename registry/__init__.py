@@ -62,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "A registry token"}
     )
     _register_blueprints(app, api)
+    from registry import console
+
+    console.init_app(app, settings)
     _register_request_hooks(app)
     return app
 

@@ -43,6 +43,7 @@ class Settings:
     MAIL_FROM: str = "Subprocessor Registry <privacy@registry.invalid>"
     MAIL_REPLY_TO: str = ""
     LEGAL_TEAM_EMAIL: str = ""
+    CONSOLE_SESSION_HOURS: float = 8.0
     PROXY_HOPS: int = 0
     MAILBOX_DIR: str = ""
     RATELIMIT_STORAGE_URI: str = "memory://"

@@ -6,7 +6,8 @@ from marshmallow import fields, validate
 
 from registry.schemas import SNAPSHOT, QuerySchema, StrictSchema, one_of
 
-ENTITY_TYPES = ("processor", "location", "dpa", "token", "change", "subscription")
+ENTITY_TYPES = ("processor", "location", "dpa", "token", "change", "subscription", "customer",
+                "objection", "import")
 
 
 class AuditEntrySchema(StrictSchema):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry.audit.services import Actor, record
-from registry.auth.models import Token
+from registry.auth.models import ConsoleSession, Token
 from registry.auth.schemas import TokenSchema
 from registry.auth.vocabularies import ROLES
 from registry.errors import ProblemError
@@ -45,6 +46,10 @@ def revoke_token(session: Session, token: Token, *, actor: Actor, now: datetime)
     before = TokenSchema().dump(token)
     if token.revoked_at is None:
         token.revoked_at = now
+        # Revoking a token signs out every console session it started.
+        session.execute(update(ConsoleSession).where(
+            ConsoleSession.token_id == token.id, ConsoleSession.ended_at.is_(None)
+        ).values(ended_at=now))
         session.flush()
     record(session, actor=actor, action="revoke", entity_type="token", entity_id=token.id,
            before=before, after=TokenSchema().dump(token))
@@ -63,3 +68,53 @@ def find_active_token(session: Session, secret: str) -> Token | None:
 
 def role_allows(role: str, needed: str) -> bool:
     return ROLES.index(role) >= ROLES.index(needed)
+
+
+# -- console sessions ---------------------------------------------------------------
+
+
+class SessionState(StrEnum):
+    """Why a console session secret does or does not sign a browser in."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"    # its lifetime passed
+    ENDED = "ended"        # signed out, or its token was revoked
+    UNKNOWN = "unknown"    # no such session
+
+
+def start_console_session(session: Session, token: Token, *, lifetime: timedelta,
+                          actor: Actor, now: datetime) -> tuple[ConsoleSession, str]:
+    """Sign a browser in with `token`; returns the session and the secret its cookie holds."""
+    secret = secrets.token_urlsafe(32)
+    console = ConsoleSession(secret_hash=hash_secret(secret), token_id=token.id,
+                             created_at=now, expires_at=now + lifetime)
+    session.add(console)
+    session.flush()
+    record(session, actor=actor, action="sign_in", entity_type="token", entity_id=token.id,
+           before=None, after={"console_session": console.id,
+                               "expires_at": console.expires_at.isoformat()})
+    return console, secret
+
+
+def console_session(session: Session, secret: str, *, now: datetime
+                    ) -> tuple[SessionState, ConsoleSession | None]:
+    """The session a cookie's secret names, and whether it still signs its browser in."""
+    console = session.scalar(select(ConsoleSession).where(
+        ConsoleSession.secret_hash == hash_secret(secret)))
+    if console is None:
+        return SessionState.UNKNOWN, None
+    if console.ended_at is not None or console.token.revoked_at is not None:
+        return SessionState.ENDED, console
+    if console.expires_at <= now:
+        return SessionState.EXPIRED, console
+    return SessionState.ACTIVE, console
+
+
+def end_console_session(session: Session, console: ConsoleSession, *, actor: Actor,
+                        now: datetime) -> None:
+    if console.ended_at is None:
+        console.ended_at = now
+        session.flush()
+        record(session, actor=actor, action="sign_out", entity_type="token",
+               entity_id=console.token_id, before=None,
+               after={"console_session": console.id})

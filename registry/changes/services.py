@@ -243,16 +243,24 @@ def withdrawable(session: Session, seq: int, now: datetime) -> ChangeEvent:
     """
     serialise_event_writes(session)
     event = get_change(session, seq)
+    check_withdrawable(session, event, now)
+    return event
+
+
+def check_withdrawable(session: Session, event: ChangeEvent, now: datetime) -> None:
+    """A 409 saying why `event` cannot be withdrawn now; nothing when it can. Without the
+    change-log lock: for a page that only shows whether it can (the withdrawal checks
+    again, under the lock)."""
     if event.type not in WITHDRAWABLE:
         raise ProblemError(409, f"A {event.type} change cannot be withdrawn.")
     if event.withdrawn_by is not None:
-        raise ProblemError(409, f"Change {seq} was already withdrawn.")
+        raise ProblemError(409, f"Change {event.seq} was already withdrawn.")
     if event.effective_at <= now:
-        raise ProblemError(409, f"Change {seq} took effect on {event.effective_at.isoformat()}.")
-    later = [p for p in pending_events(session, event.processor_id, now) if p.seq > seq]
+        raise ProblemError(409, f"Change {event.seq} took effect on "
+                                f"{event.effective_at.isoformat()}.")
+    later = [p for p in pending_events(session, event.processor_id, now) if p.seq > event.seq]
     if later:
         raise ProblemError(409, f"Withdraw the later change {later[-1].seq} first.")
-    return event
 
 
 def withdraw(session: Session, event: ChangeEvent, *, now: datetime) -> ChangeEvent:

@@ -285,7 +285,17 @@ def enqueue_internal(session: Session, event_type: InternalEvent, data: dict[str
     return len(rows)
 
 
+def managed_webhook(subscription: Subscription) -> Subscription:
+    """`subscription`, if the legal team manages it: a webhook. An e-mail subscription is
+    its owner's (signed up, confirmed and ended by its own links): a 409."""
+    if subscription.kind != SubscriptionKind.WEBHOOK:
+        raise ProblemError(409, "This is an e-mail subscription; its owner manages it.")
+    return subscription
+
+
 def enqueue_test(session: Session, subscription: Subscription, *, now: datetime) -> Delivery:
+    """A test ping to a webhook (a 409 for an e-mail subscription)."""
+    managed_webhook(subscription)
     delivery = Delivery(**_delivery_row(subscription.id, DeliveryPurpose.TEST, None, now))
     # Each test ping is its own message.
     delivery.message_id = "msg_" + random_tokens.token_hex(16)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from registry import db
 from registry.auth.views import current_actor
 from registry.db import utcnow
-from registry.errors import ProblemError, found
+from registry.errors import found
 from registry.extensions import Blueprint
 from registry.notify import services
 from registry.notify.models import Delivery, Subscription
@@ -24,7 +24,6 @@ from registry.notify.schemas import (
     SubscriptionPatchSchema,
     SubscriptionSchema,
 )
-from registry.notify.vocabularies import SubscriptionKind
 
 blp = Blueprint(
     "subscriptions", __name__, url_prefix="/v1", read_role="editor", write_role="editor",
@@ -37,10 +36,7 @@ def _subscription(subscription_id: str) -> Subscription:
 
 
 def _webhook(subscription_id: str) -> Subscription:
-    subscription = _subscription(subscription_id)
-    if subscription.kind != SubscriptionKind.WEBHOOK:
-        raise ProblemError(409, "This is an e-mail subscription; its owner manages it.")
-    return subscription
+    return services.managed_webhook(_subscription(subscription_id))
 
 
 def _settings():
