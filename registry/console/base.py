@@ -32,10 +32,10 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from registry import db
+from registry import db, errors
 from registry.audit.models import AuditEntry
 from registry.audit.services import Actor
 from registry.auth import services as auth
@@ -45,6 +45,7 @@ from registry.db import utcnow
 from registry.errors import ProblemError
 from registry.i18n.console import console_text
 from registry.i18n.labels import ROLES, label
+from registry.schemas import FORBIDDEN_TEXT
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     )
     app.session_interface = ConsoleCookies()
     csrf.init_app(app)
+    # On the app, not the blueprint: responses made before a console route is matched
+    # (a 405, the redirect of /console to /console/) get the console's headers too.
+    app.after_request(_headers)
 
 
 # -- who is signed in -------------------------------------------------------------------
@@ -146,10 +150,16 @@ def _sign_in_state():
         raise SignedOut(auth.SessionState.UNKNOWN, None)
     if request.method == "POST":
         csrf.protect()
+    # An id no row can have (a NUL, a control character): no such page. PostgreSQL would
+    # refuse to even look it up.
+    if any(isinstance(value, str) and FORBIDDEN_TEXT.search(value)
+           for value in (request.view_args or {}).values()):
+        raise ProblemError(404, console_text("en", "not_found_text"))
 
 
-@bp.after_request
 def _headers(response: Response) -> Response:
+    if request.path != bp.url_prefix and not request.path.startswith(f"{bp.url_prefix}/"):
+        return response
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
@@ -161,12 +171,18 @@ def _headers(response: Response) -> Response:
 
 def safe_next(target: str | None) -> str:
     """A console path to go back to after signing in; anything else goes to the start."""
-    if target:
+    if target and not FORBIDDEN_TEXT.search(target) and target.isprintable():
         parts = urlsplit(target)
         if (not parts.scheme and not parts.netloc and target.startswith("/console/")
                 and "\\" not in target and not target.startswith("//")):
             return target
     return url_for("console.processors")
+
+
+def page_within(total: int, page_size: int) -> tuple[int, int]:
+    """The page asked for (`page`), kept within the pages there are; and their count."""
+    pages = max(1, -(-total // page_size))
+    return min(pages, max(1, request.args.get("page", 1, type=int) or 1)), pages
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -299,6 +315,30 @@ def _integrity(error: IntegrityError):
     db.session.rollback()
     log.warning("console: integrity error: %s", type(error.orig).__name__)
     return message("409", console_text("en", "integrity_text"), 409)
+
+
+def _api_refusal(response: Response) -> Response:
+    """The /v1 answer to an error (its status, its words, its logging) as a page."""
+    detail = json.loads(response.get_data(as_text=True)).get("detail") or ""
+    return message(str(response.status_code), detail, response.status_code)
+
+
+@bp.errorhandler(DataError)
+def _data_error(error: DataError):
+    db.session.rollback()
+    return _api_refusal(errors.handle_data_error(error))
+
+
+@bp.errorhandler(OverflowError)
+def _overflow(error: OverflowError):
+    db.session.rollback()
+    return _api_refusal(errors.handle_overflow(error))
+
+
+@bp.errorhandler(OperationalError)
+def _operational(error: OperationalError):
+    db.session.rollback()
+    return _api_refusal(errors.handle_operational(error))
 
 
 @bp.errorhandler(Exception)

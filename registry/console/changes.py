@@ -16,7 +16,17 @@ from registry.changes.models import ChangeEvent
 from registry.changes.schemas import ChangeQuerySchema, WithdrawSchema
 from registry.changes.services import check_withdrawable, get_change
 from registry.changes.wire import notice_details, public_change
-from registry.console.base import actor, back, bp, form_problems, needs, page, problems_of, settings
+from registry.console.base import (
+    actor,
+    back,
+    bp,
+    form_problems,
+    needs,
+    page,
+    page_within,
+    problems_of,
+    settings,
+)
 from registry.db import utcnow
 from registry.errors import ProblemError
 from registry.i18n.console import console_text
@@ -37,12 +47,16 @@ def _answers(event: ChangeEvent) -> dict[str, Any]:
             "approvals_missing": approvals_missing(db.session, event)}
 
 
-def _section(name: str, condition: Any, page_number: int) -> dict[str, Any]:
+def _section(name: str, condition: Any, paged: bool) -> dict[str, Any]:
+    """A section's rows: of the page asked for (kept within its pages) when `paged`,
+    else of its first page."""
     query = select(ChangeEvent).where(condition).order_by(ChangeEvent.seq.desc())
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page_number, pages = page_within(total, PAGE_SIZE)
+    page_number = page_number if paged else 1
     events = db.session.scalars(query.limit(PAGE_SIZE).offset((page_number - 1) * PAGE_SIZE)
                                 ).all()
-    return {"name": name, "total": total, "pages": max(1, -(-total // PAGE_SIZE)),
+    return {"name": name, "total": total, "pages": pages, "page_number": page_number,
             "rows": [{"event": event, **_answers(event)} for event in events]}
 
 
@@ -61,14 +75,13 @@ def changes():
         pending = ChangeQuerySchema().load(given).get("pending")
     except ma.ValidationError as error:
         problems, pending, given = form_problems(error.messages), None, {}
-    page_number = max(1, request.args.get("page", 1, type=int) or 1)
     now = utcnow()
     sections = []
     if pending is not False:
-        sections.append(_section("pending", _pending(now),
-                                 page_number if pending else 1))
+        sections.append(_section("pending", _pending(now), paged=bool(pending)))
     if pending is not True:
-        sections.append(_section("past", not_(_pending(now)), page_number))
+        sections.append(_section("past", not_(_pending(now)), paged=True))
+    page_number = sections[-1]["page_number"]  # the last section is the one paged
     shown = {row["event"].processor_id for section in sections for row in section["rows"]}
     return page("changes/list.html", sections=sections, pending=pending, given=given,
                 problems=problems, page_number=page_number, existing=_existing(shown))

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import math
+import string
 from typing import Any
 
 import marshmallow as ma
@@ -51,6 +52,7 @@ from registry.i18n.console import console_text
 from registry.imports import export as exports
 from registry.imports.schemas import ExportQuerySchema, ImportReportSchema
 from registry.imports.services import import_file
+from registry.schemas import FORBIDDEN_TEXT
 
 CHECKED = "import_checked"  # session: SHA-256 of the files a clean dry run checked
 KEEP_CHECKED = 5
@@ -135,10 +137,16 @@ def _forget(digest: str) -> None:
     session[CHECKED] = [d for d in session.get(CHECKED, []) if d != digest]
 
 
+def _file_name(given: str | None) -> str:
+    """A file's name as the import reports and audits it: without the characters no stored
+    text may hold (a NUL, which PostgreSQL refuses; controls; bidirectional overrides)."""
+    return FORBIDDEN_TEXT.sub("", given or "").strip()[:NAME_MAX] or "upload"
+
+
 def _carried() -> tuple[str, bytes, str]:
     """The file a clean dry run checked, carried back in the form: its name, its bytes and
     its SHA-256. Anything else (changed, or never checked here) is refused."""
-    name = (request.form.get("file_name") or "").strip()[:NAME_MAX] or "upload"
+    name = _file_name(request.form.get("file_name"))
     claimed = (request.form.get("sha256") or "").strip().lower()
     try:
         content = base64.b64decode(request.form.get("file_b64") or "", altchars=b"-_",
@@ -157,12 +165,12 @@ def _upload() -> tuple[str, bytes] | None:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return None
-    return upload.filename[:NAME_MAX], upload.read()
+    return _file_name(upload.filename), upload.read()
 
 
 def _done(digest: str | None) -> AuditEntry | None:
     """The audit entry of an import just made (the page after committing shows it)."""
-    if not digest or len(digest) > 32:
+    if not digest or len(digest) > 32 or not set(digest) <= set(string.hexdigits):
         return None
     return db.session.scalar(select(AuditEntry).where(
         AuditEntry.entity_type == "import", AuditEntry.entity_id == digest

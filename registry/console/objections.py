@@ -19,6 +19,7 @@ from registry.console.base import (
     form_problems,
     needs,
     page,
+    page_within,
     problems_of,
     settings,
     version_tag,
@@ -71,13 +72,13 @@ def objections():
     if "status" in filters:
         query = query.where(Objection.status == filters["status"])
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    page_number, pages = page_within(total, PAGE_SIZE)
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page_number - 1) * PAGE_SIZE)
                               ).all()
     now = utcnow()
     return page("objections/list.html", objections=rows, filters=given, problems=problems,
                 tags={o.id: deadline_tag(o, now) for o in rows}, total=total,
-                page_number=page_number, pages=max(1, -(-total // PAGE_SIZE)),
+                page_number=page_number, pages=pages,
                 statuses=list(ObjectionStatus))
 
 

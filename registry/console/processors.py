@@ -35,10 +35,12 @@ from registry.console import forms
 from registry.console.base import (
     back,
     bp,
+    can,
     conflict_text,
     form_problems,
     needs,
     page,
+    page_within,
     problems_of,
     settings,
     version_tag,
@@ -88,23 +90,26 @@ def processors():
         filters = ProcessorQuerySchema().load(given)
     except ma.ValidationError as error:
         problems, filters = form_problems(error.messages), {}
-    page_number = max(1, request.args.get("page", 1, type=int) or 1)
     query = services.processor_query(filters)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    page_number, pages = page_within(total, PAGE_SIZE)
     rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page_number - 1) * PAGE_SIZE)
                               ).all()
     open_findings = Counter(finding.processor_id for finding in _findings())
     return page("processors/list.html", processors=rows, filters=given, problems=problems,
                 findings=open_findings, total=total, page_number=page_number,
-                pages=max(1, -(-total // PAGE_SIZE)), **vocabularies())
+                pages=pages, **vocabularies())
 
 
 # -- one processor ----------------------------------------------------------------------
 
 
 def _history(processor: Processor) -> tuple[list[ChangeEvent], list[AuditEntry]]:
+    """The processor's changes, and (for editors and admins) its audit trail."""
     events = db.session.scalars(select(ChangeEvent).where(
         ChangeEvent.processor_id == processor.id).order_by(ChangeEvent.seq.desc())).all()
+    if not can("editor"):
+        return events, []
     ids = [processor.id, *(loc.id for loc in processor.locations),
            *(dpa.id for dpa in processor.dpas)]
     audit = db.session.scalars(select(AuditEntry).where(

@@ -38,6 +38,10 @@ def sign_in():
         return page("sign_in.html", 401, next=target, reason="invalid")
     lifetime = timedelta(hours=settings().CONSOLE_SESSION_HOURS)
     request_id = request.environ.get("registry.request_id", "")
+    if g.console_token is not None:
+        # Signing in again (with another token, say) ends the session this browser had:
+        # its cookie is about to be replaced, so nothing should still accept it.
+        auth.end_console_session(db.session, g.console_session, actor=actor(), now=utcnow())
     _, cookie_secret = auth.start_console_session(
         db.session, token, lifetime=lifetime, actor=Actor(token.name, request_id),
         now=utcnow())
