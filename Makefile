@@ -32,9 +32,13 @@ test: $(VENV)/.installed-test
 openapi: $(VENV)/.installed
 	$(BIN)/registry openapi
 
-## bench: speed and memory benchmarks (not part of the test suite)
+## bench: speed and memory benchmarks (not part of the test suite); BENCH=public_list make bench runs one
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m pytest tests/benchmarks -o python_files='bench_*.py' -p no:cacheprovider -s
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "bench: wrk is not installed (apt-get install wrk): bench_public_list is skipped"
+	$(BIN)/python -m pytest tests/benchmarks -o python_files='bench_*.py' -p no:cacheprovider -s \
+		$(if $(BENCH),-k '$(BENCH)')
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from registry import db, errors
+from registry import db, errors, logs, metrics
 from registry.config import Settings
 from registry.extensions import Api, limiter
 
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         known = {k: overrides.pop(k) for k in list(overrides) if hasattr(settings, k)}
         settings = Settings(**{**settings.__dict__, **known})
     app = Flask(__name__, instance_relative_config=False)
+    metrics.init_app(app)  # requests by route template and status, with their latency
     if settings.PROXY_HOPS:
         # Behind N proxies: take the client address and scheme from their headers,
         # so per-client rate limits see clients, not the proxy.
@@ -36,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                 x_proto=settings.PROXY_HOPS, x_host=settings.PROXY_HOPS)
     app.config.update(settings.flask_config())
     app.config.update(overrides)
-    logging.basicConfig(level=settings.LOG_LEVEL)
+    logs.configure(level=settings.LOG_LEVEL, log_format=settings.LOG_FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # Request lines name webhook URLs, which may carry a customer's token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -66,7 +67,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     console.init_app(app, settings)
     _register_request_hooks(app)
+    from registry.public.warm import WarmAnswers
+
+    # Outermost: a repeated public GET is answered before any of the above runs.
+    app.wsgi_app = WarmAnswers(app.wsgi_app, app.extensions, request_id=identify_request)
     return app
+
+
+def identify_request(environ: dict) -> str:
+    """The client's X-Request-ID when it is a plain token, else a new one; kept in the
+    environ for the logs and the X-Request-ID of the answer."""
+    given = environ.get("HTTP_X_REQUEST_ID", "")
+    request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+    environ["registry.request_id"] = request_id
+    return request_id
 
 
 def load_models() -> None:
@@ -131,10 +145,7 @@ def _register_blueprints(app: Flask, api: Api) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _request_id() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        request.environ["registry.request_id"] = (
-            given if REQUEST_ID.match(given) else uuid.uuid4().hex
-        )
+        identify_request(request.environ)
 
     @app.before_request
     def _json_only():

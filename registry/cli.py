@@ -240,6 +240,11 @@ def worker(once: bool) -> None:
     from registry.notify.worker import Worker
 
     app = _app()
+    settings = app.config["SETTINGS"]
+    if settings.WORKER_METRICS_PORT:
+        from registry.health.scrape import serve_process_metrics
+
+        serve_process_metrics(settings, settings.WORKER_METRICS_PORT)
     try:
         Worker(app).run(once=once)
     finally:
@@ -251,8 +256,15 @@ def worker(once: bool) -> None:
 @click.option("--port", default=None, type=int, help="Port (PORT, default 8000).")
 def serve(host: str | None, port: int | None) -> None:
     """Serve the API with gunicorn, and the delivery worker beside it."""
+    import shutil
+    import tempfile
+
     settings = Settings.from_env()
     env = dict(os.environ, HOST=host or settings.HOST, PORT=str(port or settings.PORT))
+    # One metrics directory for gunicorn's processes and the worker: /metrics adds them up.
+    made_metrics_dir = not env.get("PROMETHEUS_MULTIPROC_DIR")
+    if made_metrics_dir:
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="registry-metrics-")
     command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_DIR / "gunicorn.conf.py"),
                "--chdir", str(PROJECT_DIR), "wsgi:app"]
     worker_process = subprocess.Popen([sys.executable, "-m", "registry.cli", "worker"], env=env)
@@ -266,6 +278,8 @@ def serve(host: str | None, port: int | None) -> None:
     stop()
     web.wait()
     worker_process.wait()
+    if made_metrics_dir:
+        shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
     raise SystemExit(web.returncode or worker_process.returncode or 0)
 
 

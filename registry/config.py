@@ -49,10 +49,15 @@ class Settings:
     RATELIMIT_STORAGE_URI: str = "memory://"
     WORKER_CONCURRENCY: int = 16
     WORKER_BATCH_SIZE: int = 100
+    WORKER_POLL_SECONDS: float = 0.5
+    WORKER_STALE_AFTER: float = 0.0  # 0: three WORKER_POLL_SECONDS
+    WORKER_METRICS_PORT: int = 0  # 0: the worker serves no metrics of its own
     MAX_BODY_BYTES: int = 1_048_576
     PUBLIC_MAX_AGE: int = 300
     PUBLIC_VERSION_TTL: float = 1.0
     LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: str = "text"
+    METRICS_TOKEN: str = ""
     PORT: int = 8000
     HOST: str = "127.0.0.1"
     WEB_CONCURRENCY: int = 2
@@ -77,7 +82,13 @@ class Settings:
         if settings.DEFAULT_REGIME not in ("EU", "UK", "CH"):
             raise ValueError("DEFAULT_REGIME must be one of EU, UK, CH")
         settings.retry_delays()  # fail at start-up, not in the worker
+        if settings.LOG_FORMAT not in ("text", "json"):
+            raise ValueError("LOG_FORMAT must be text or json")
         return settings
+
+    def worker_stale_after(self) -> float:
+        """Seconds after its last heartbeat that a worker counts as gone (/readyz)."""
+        return self.WORKER_STALE_AFTER or 3 * self.WORKER_POLL_SECONDS
 
     def retry_delays(self) -> tuple[float, ...]:
         """Seconds to wait before each retry of a failed delivery; then it is dead."""

@@ -9,7 +9,10 @@ import re
 
 from gunicorn import glogging, util
 
+from registry.config import Settings
 from registry.errors import DETAILS, PROBLEM_MIME
+from registry.logs import JsonFormatter
+from registry.metrics import ROUTE
 
 QUERY = re.compile(r"\?[^\s\"']*")
 
@@ -20,7 +23,33 @@ def redact(value: object) -> object:
 
 
 class Logger(glogging.Logger):
-    """gunicorn's logger, with query strings left out of the access and error logs."""
+    """gunicorn's logger, with query strings left out of the access and error logs; with
+    LOG_FORMAT=json both are JSON lines, an access line with the app's request id and
+    route template, its status and duration."""
+
+    json_lines = False
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.json_lines = Settings.from_env().LOG_FORMAT == "json"
+        if self.json_lines:
+            for handler in (*self.error_log.handlers, *self.access_log.handlers):
+                handler.setFormatter(JsonFormatter())
+
+    def access(self, resp, req, environ, request_time):
+        if not self.json_lines:
+            super().access(resp, req, environ, request_time)
+            return
+        if not self.access_log_enabled:
+            return
+        status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+        self.access_log.info(redact(f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} "
+                                    f"{environ['SERVER_PROTOCOL']}"), extra={
+            "request_id": environ.get("registry.request_id"),
+            "route": environ.get(ROUTE),
+            "status": int(status) if str(status).isdigit() else None,
+            "duration_ms": round(request_time.total_seconds() * 1000, 3),
+        })
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

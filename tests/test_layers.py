@@ -31,7 +31,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("customers",),                             # who we process for
     ("auth", "audit"),                          # tokens and roles; the audit log
     ("adequacy",),                              # reference data and dated lookups
-    ("i18n", "extensions", "cors", "schemas", "addresses", "errors", "db", "config"),  # plumbing
+    ("i18n", "extensions", "cors", "schemas", "addresses", "errors", "db", "config",
+     "logs", "metrics"),                       # plumbing
 )
 ORDER = [unit for row in LAYERS for unit in row]
 RANK = {unit: index for index, unit in enumerate(ORDER)}

@@ -16,7 +16,7 @@ from registry.cli import render_openapi
 COMMITTED = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 METHODS = ("get", "post", "put", "patch", "delete")
 # Plain routes outside the API's problem+json handling, documented all the same.
-INFRASTRUCTURE = ("/healthz", "/readyz", "/openapi.json")
+INFRASTRUCTURE = ("/healthz", "/readyz", "/metrics", "/openapi.json")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from registry.changes import facts
@@ -28,8 +28,16 @@ class Upcoming:
     facts: dict[str, Any]
 
 
-def versions_at(session: Session, at: datetime, processor_ids=None) -> list[PublicVersion]:
-    """Each processor's version in force at `at`: one index seek per processor.
+# What readers of a version use. Rows, not PublicVersion objects: a list of a thousand
+# processors reads a thousand versions, and the ORM's bookkeeping of each shows.
+VERSION_COLUMNS = (PublicVersion.id, PublicVersion.processor_id, PublicVersion.valid_from,
+                   PublicVersion.valid_to, PublicVersion.listed, PublicVersion.since,
+                   PublicVersion.state, PublicVersion.last_seq)
+
+
+def versions_at(session: Session, at: datetime, processor_ids=None) -> list[Row]:
+    """Each processor's version in force at `at` (read-only rows with PublicVersion's
+    attributes): one index seek per processor.
 
     Every processor with a public timeline has one open-ended version, so those
     rows name every processor the list can show.
@@ -46,16 +54,15 @@ def versions_at(session: Session, at: datetime, processor_ids=None) -> list[Publ
         .correlate(owner)
         .scalar_subquery()
     )
-    return list(session.scalars(
-        select(PublicVersion).where(
+    return list(session.execute(
+        select(*VERSION_COLUMNS).where(
             PublicVersion.id.in_(select(latest).select_from(owner)),
             or_(PublicVersion.valid_to.is_(None), PublicVersion.valid_to > at),
         )
     ))
 
 
-def listed_at(session: Session, at: datetime,
-              versions: list[PublicVersion] | None = None) -> list[Entry]:
+def listed_at(session: Session, at: datetime, versions: list[Row] | None = None) -> list[Entry]:
     """Processors on the list at `at`, by name (from `versions_at(at)` when given)."""
     if versions is None:
         versions = versions_at(session, at)
@@ -65,7 +72,7 @@ def listed_at(session: Session, at: datetime,
 
 
 def upcoming_at(session: Session, at: datetime,
-                versions: list[PublicVersion] | None = None) -> list[Upcoming]:
+                versions: list[Row] | None = None) -> list[Upcoming]:
     """Changes announced by `at` that take effect after it, as they stood at `at`.
 
     Each row's facts are the processor's version at `at` (exact: nothing in effect by

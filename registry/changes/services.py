@@ -223,7 +223,8 @@ def announce(
                                  announcement, now, notice_days, replaced, described))
     if events:
         session.flush()
-        rebuild_timelines(session, {subject.id} | {e.replaces_id for e in events} - {None})
+        rebuild_timelines(session, {subject.id} | {e.replaces_id for e in events} - {None},
+                          since=min(e.effective_at for e in events))
     return events
 
 
@@ -277,35 +278,62 @@ def withdraw(session: Session, event: ChangeEvent, *, now: datetime) -> ChangeEv
     session.flush()
     event.withdrawn_by = withdrawal.seq
     session.flush()
-    rebuild_timelines(session, {event.processor_id} | ({event.replaces_id} - {None}))
+    rebuild_timelines(session, {event.processor_id} | ({event.replaces_id} - {None}),
+                      since=event.effective_at)
     return withdrawal
 
 
 # -- the timeline -----------------------------------------------------------------
 
 
-def rebuild_timelines(session: Session, processor_ids: set[str]) -> None:
-    """Recompute the public timeline of these processors from their events."""
+def rebuild_timelines(session: Session, processor_ids: set[str], *,
+                      since: datetime | None = None) -> None:
+    """Recompute the public timeline of these processors from their events.
+
+    With `since`, the first moment any of their events took or lost effect (a new
+    event's `effective_at`, a withdrawn one's): the periods that began before it stay,
+    and only the rest is replayed, from the period in force then. So a write costs the
+    same on the 2,000th edit of a processor as on the 10th. Without it, from the start.
+    """
     for processor_id in processor_ids:
-        session.execute(delete(PublicVersion).where(PublicVersion.processor_id == processor_id))
-        events = session.scalars(
-            select(ChangeEvent).where(
-                or_(ChangeEvent.processor_id == processor_id,
-                    ChangeEvent.replaces_id == processor_id),
-                ChangeEvent.withdrawn_by.is_(None),
-                ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
-            ).order_by(ChangeEvent.effective_at, ChangeEvent.seq)
-        ).all()
-        for version in versions_from(processor_id, events):
-            session.add(version)
+        seed = None if since is None else session.scalars(
+            select(PublicVersion)
+            .where(PublicVersion.processor_id == processor_id, PublicVersion.valid_from < since)
+            .order_by(PublicVersion.valid_from.desc())
+            .limit(1)
+        ).first()
+        stale = delete(PublicVersion).where(PublicVersion.processor_id == processor_id)
+        live = select(ChangeEvent).where(
+            or_(ChangeEvent.processor_id == processor_id,
+                ChangeEvent.replaces_id == processor_id),
+            ChangeEvent.withdrawn_by.is_(None),
+            ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
+        )
+        # No period before `since`: nothing of the timeline can be kept, so replay it all
+        # (which also mends a timeline that was never built).
+        if seed is not None:
+            stale = stale.where(PublicVersion.valid_from >= since)
+            live = live.where(ChangeEvent.effective_at >= since)
+        session.execute(stale)
+        events = session.scalars(live.order_by(ChangeEvent.effective_at, ChangeEvent.seq)).all()
+        session.add_all(versions_from(processor_id, events, seed=seed))
     session.flush()
 
 
-def versions_from(processor_id: str, events: list[ChangeEvent]) -> list[PublicVersion]:
-    """The processor's facts over time, one row per period (listed or not)."""
-    state: facts.Facts = {}
+def versions_from(processor_id: str, events: list[ChangeEvent],
+                  seed: PublicVersion | None = None) -> list[PublicVersion]:
+    """The processor's facts over time, one row per period (listed or not), from its
+    live events in effective order.
+
+    `seed` is the period in force before the first of `events` (everything before it
+    already replayed): its facts are where the replay starts, and its end moves to
+    where they next change. It is not among the periods returned.
+    """
+    state: facts.Facts = dict(seed.state) if seed is not None else {}
+    since: datetime | None = seed.since if seed is not None else None
+    if seed is not None:
+        seed.valid_to = events[0].effective_at if events else None
     versions: list[PublicVersion] = []
-    since: datetime | None = None
     for index, event in enumerate(events):
         facts.apply(state, [c for c in event.changes if _concerns(c, event, processor_id)])
         next_at = events[index + 1].effective_at if index + 1 < len(events) else None
@@ -313,7 +341,7 @@ def versions_from(processor_id: str, events: list[ChangeEvent]) -> list[PublicVe
             continue  # several events at one instant make one version
         listed = bool(state.get("listed"))
         since = (since or event.effective_at) if listed else None
-        previous = versions[-1] if versions else None
+        previous = versions[-1] if versions else seed
         if previous is not None and previous.state == state:
             previous.valid_to = next_at
             continue

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -18,8 +19,10 @@ def new_signing_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+@lru_cache(maxsize=4)
 def _fernet(secret_key: str) -> Fernet:
-    # A separate key per purpose, derived from SECRET_KEY, so one leak does not open others.
+    # A separate key per purpose, derived from SECRET_KEY, so one leak does not open others;
+    # derived once (a fan-out decrypts a secret per delivery).
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                info=b"registry webhook secrets").derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(key))

@@ -8,26 +8,22 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-import httpx
 from standardwebhooks.webhooks import Webhook
 
 from registry.changes.models import ChangeEvent
 from registry.changes.wire import PublicChangeSchema, public_change
 from registry.config import Settings
 from registry.notify import email as mail
+from registry.notify.connections import Connections
 from registry.notify.models import Delivery, Subscription
-from registry.notify.safety import (
-    UnsafeUrl,
-    attempt_deadline,
-    check_url,
-    deadline_transport,
-    pinned_request_args,
-    read_limited,
-)
+from registry.notify.safety import UnsafeUrl, attempt_deadline, check_url, host_header
 from registry.notify.services import objection_url, signing_secrets
 from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind
 
 RESPONSE_BODY_LIMIT = 4096
+# Stands in for a subscriber's own objection link in a fan-out's shared JSON text: NUL is
+# refused in every stored text, so nothing else in a payload can read the same.
+OWN_LINK = "\x00objection_url\x00"
 # The start of `last_error` of a delivery whose message could not be built (the
 # compliance report looks for it): a fault in our data or code, not the receiver's.
 CANNOT_BUILD = "cannot build the message"
@@ -97,19 +93,36 @@ def build(delivery: Delivery, subscription: Subscription | None, settings: Setti
                  if delivery.purpose == DeliveryPurpose.MESSAGE
                  else mail.compose(delivery, subscription, settings))
         return Message(SubscriptionKind.EMAIL, delivery.message_id, email=email)
-    cacheable = payloads is not None and delivery.purpose == DeliveryPurpose.EVENT
-    key = (delivery.event_seq, subscription.lang)
-    payload = payloads.get(key) if cacheable else None
-    if payload is None:
+    if payloads is not None and delivery.purpose == DeliveryPurpose.EVENT:
+        key = (delivery.event_seq, subscription.lang)
+        if key not in payloads:
+            payloads[key] = event_body(webhook_payload(delivery, subscription, settings))
+        head, tail = payloads[key]
+        body = head if tail is None else head + _json(objection_url(
+            subscription.id, delivery.event_seq, settings)) + tail
+    else:
         payload = webhook_payload(delivery, subscription, settings)
-        if cacheable:
-            payloads[key] = payload
-    if delivery.purpose == DeliveryPurpose.EVENT:
-        payload = with_objection_url(payload, subscription, settings)
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if delivery.purpose == DeliveryPurpose.EVENT:
+            payload = with_objection_url(payload, subscription, settings)
+        body = _json(payload)
     return Message(SubscriptionKind.WEBHOOK, delivery.message_id, url=subscription.url, body=body,
                    secrets=signing_secrets(subscription, datetime.now(UTC),
                                            settings.SECRET_KEY))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def event_body(payload: dict[str, Any]) -> tuple[str, str | None]:
+    """An event payload's JSON text for every subscriber at once: (text, None) when it
+    has no objection link, else the text before and after the subscriber's own link, so
+    that `head + json(link) + tail` is the JSON of `with_objection_url`'s payload."""
+    if payload["data"].get("objection_url") is None:
+        return _json(payload), None
+    text = _json({**payload, "data": {**payload["data"], "objection_url": OWN_LINK}})
+    head, _, tail = text.partition(_json(OWN_LINK))
+    return head, tail
 
 
 def signed_headers(message: Message, now: datetime) -> dict[str, str]:
@@ -125,18 +138,14 @@ def signed_headers(message: Message, now: datetime) -> dict[str, str]:
     }
 
 
-def webhook_client(settings: Settings, max_connections: int) -> httpx.Client:
-    """The client a worker sends webhooks with: pooled, and able to keep `deliver`'s
-    deadline for a whole attempt."""
-    return httpx.Client(
-        timeout=httpx.Timeout(settings.WEBHOOK_TIMEOUT_SECONDS),
-        follow_redirects=False,
-        trust_env=False,  # no proxy from the environment: we connect where we checked
-        transport=deadline_transport(httpx.Limits(max_connections=max_connections)),
-    )
+def webhook_client(settings: Settings, max_connections: int) -> Connections:
+    """The connections a worker sends webhooks over: kept alive (up to `max_connections`
+    idle per receiver), and able to keep `deliver`'s deadline for a whole attempt."""
+    return Connections(timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                       idle_per_receiver=max_connections)
 
 
-def deliver(message: Message, client: httpx.Client, settings: Settings) -> int | None:
+def deliver(message: Message, client: Connections, settings: Settings) -> int | None:
     """Send; the receiver's status code for a webhook, None for a mail handed to SMTP.
     A webhook attempt (connect, send, read the answer) ends by WEBHOOK_TIMEOUT_SECONDS
     in all, or raises `TimedOut`; `client` is a `webhook_client`."""
@@ -147,12 +156,12 @@ def deliver(message: Message, client: httpx.Client, settings: Settings) -> int |
     try:
         with attempt_deadline(seconds):
             return _post(message, client, settings)
-    except httpx.TimeoutException as error:
+    except TimeoutError as error:
         raise TimedOut(f"{type(error).__name__}: timed out after {seconds:g} s "
                        "(connecting, sending and reading the answer together)") from error
 
 
-def _post(message: Message, client: httpx.Client, settings: Settings) -> int:
+def _post(message: Message, client: Connections, settings: Settings) -> int:
     """Check the URL again, POST to the checked address, read a little of the answer."""
     try:
         # Checked again now, and connected to the checked address: DNS may have changed.
@@ -160,13 +169,6 @@ def _post(message: Message, client: httpx.Client, settings: Settings) -> int:
                            allow_http=settings.WEBHOOK_ALLOW_HTTP)
     except UnsafeUrl as error:
         raise Undeliverable(f"the webhook URL is refused: {error}") from error
-    connect_url, host_header, extensions = pinned_request_args(target)
-    headers = {**signed_headers(message, datetime.now(UTC)), **host_header}
-    request = client.build_request("POST", connect_url, content=message.body.encode(),
-                                   headers=headers, extensions=extensions)
-    response = client.send(request, stream=True)
-    try:
-        read_limited(response, RESPONSE_BODY_LIMIT)
-    finally:
-        response.close()
-    return response.status_code
+    headers = {**signed_headers(message, datetime.now(UTC)), "Host": host_header(target)}
+    return client.post(target, message.body.encode(), headers,
+                       read_at_most=RESPONSE_BODY_LIMIT)

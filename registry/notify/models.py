@@ -104,3 +104,13 @@ class DeliveryAttempt(Base):
     worker: Mapped[str] = mapped_column(String(100))
 
     delivery: Mapped[Delivery] = relationship(back_populates="attempt_log")
+
+
+class WorkerHeartbeat(Base):
+    """A delivery worker's sign of life, written every poll (what /readyz and /metrics read)."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

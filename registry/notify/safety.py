@@ -10,10 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
-
-import httpcore
-import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -55,6 +53,22 @@ def check_url(
     is still resolved because the worker connects to the resolved address.
     """
     url = url.strip()
+    scheme, host, port, path_and_query, literal = _parsed(url, allow_private, allow_http)
+    addresses = (literal,) if literal is not None else _resolve(host, port, resolve)
+    for address in addresses:
+        problem = _refusal(address, allow_private)
+        if problem:
+            where = "the host is" if literal is not None else "the host resolves to"
+            raise UnsafeUrl(f"{where} {problem} address")
+    return ResolvedTarget(url, scheme, host, port, path_and_query, addresses)
+
+
+# A fan-out checks one URL per delivery: what needs no DNS is the same every time.
+@lru_cache(maxsize=4096)
+def _parsed(url: str, allow_private: bool, allow_http: bool
+            ) -> tuple[str, str, int, str, str | None]:
+    """(scheme, host, port, path and query, the address when the host is one) of a URL
+    whose every check that needs no DNS passes, or raise `UnsafeUrl`."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -76,69 +90,46 @@ def check_url(
     # Cloud metadata services are refused even where private targets are allowed.
     if host in METADATA_NAMES:
         raise UnsafeUrl("the host is a cloud metadata service")
-
     literal = _ip_literal(host)
-    addresses = (str(literal),) if literal is not None else _resolve(host, port, resolve)
-    for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if allow_private and _unwrapped(ip) not in METADATA_ADDRESSES:
-            continue
-        problem = _address_problem(ip)
-        if problem:
-            where = "the host is" if literal is not None else "the host resolves to"
-            raise UnsafeUrl(f"{where} {problem} address")
     path_and_query = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return ResolvedTarget(url, scheme, host, port, path_and_query, addresses)
+    return scheme, host, port, path_and_query, None if literal is None else str(literal)
 
 
-def pinned_request_args(target: ResolvedTarget) -> tuple[str, dict[str, str], dict]:
-    """Return ``(connect_url, headers, extensions)`` for an httpx request to `target`.
+@lru_cache(maxsize=4096)
+def _refusal(address: str, allow_private: bool) -> str | None:
+    """What makes `address` unsafe to connect to (None: nothing)."""
+    ip = ipaddress.ip_address(address)
+    if allow_private and _unwrapped(ip) not in METADATA_ADDRESSES:
+        return None
+    return _address_problem(ip)
 
-    Why: `check_url` resolved the name once; if httpx resolved it again, a
-    DNS server answering with a short TTL could hand back 127.0.0.1 the second
-    time (DNS rebinding). So the URL carries the checked IP address instead of
-    the name, the ``Host`` header carries the name for the receiver's routing,
-    and for https the ``sni_hostname`` extension makes TLS send the name and
-    verify the certificate against it (not against the IP). Send with
-    ``follow_redirects=False`` and ``trust_env=False``: a redirect or an
-    environment proxy would connect somewhere that was never checked.
+
+def host_header(target: ResolvedTarget) -> str:
+    """The Host header of a request to `target`: its name (the connection goes to the
+    checked address instead, see `connections`), with the port unless the scheme's own.
+
+    Why: `check_url` resolved the name once; resolving it again to connect, a DNS
+    server answering with a short TTL could hand back 127.0.0.1 the second time (DNS
+    rebinding). So the connection goes to the checked address, the Host header names
+    the host for the receiver's routing, and TLS sends the name (SNI) and checks the
+    certificate against it, not against the address. No redirect is followed and no
+    proxy from the environment is used: either would connect somewhere never checked.
     """
-    address = target.addresses[0]
-    if ":" in address:
-        address = "[" + address.replace("%", "%25") + "]"
-    default_port = target.port == DEFAULT_PORTS[target.scheme]
-    netloc_suffix = "" if default_port else f":{target.port}"
-    connect_url = f"{target.scheme}://{address}{netloc_suffix}{target.path_and_query}"
-    headers = {"Host": target.host + netloc_suffix}
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return connect_url, headers, extensions
-
-
-def read_limited(response: httpx.Response, limit: int = 4096) -> bytes:
-    """Read at most `limit` bytes of a streamed body; the caller closes the response.
-
-    Over a `deadline_transport` inside `attempt_deadline`, reading also ends at the
-    deadline (httpx.ReadTimeout), however slowly the receiver drips the bytes.
-    """
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) >= limit:
-            break
-    return bytes(body[:limit])
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    return host if target.port == DEFAULT_PORTS[target.scheme] else f"{host}:{target.port}"
 
 
 # -- one deadline for a whole attempt ------------------------------------------------------
 
-# httpx's timeouts are per network operation: a receiver sending one byte just inside
-# each read timeout could hold an attempt for hours. This is the attempt's deadline.
+# Socket timeouts are per operation: a receiver sending one byte just inside each read
+# timeout could hold an attempt for hours. This is the attempt's deadline.
 _deadline: ContextVar[float | None] = ContextVar("webhook_attempt_deadline", default=None)
 
 
 @contextmanager
 def attempt_deadline(seconds: float) -> Iterator[None]:
-    """Within the block, every connect, read and write of this thread over a
-    `deadline_transport` ends by `seconds` from now, or raises an httpx timeout."""
+    """Within the block, every connect, read and write of this thread on a webhook
+    connection ends by `seconds` from now, or raises TimeoutError."""
     token = _deadline.set(time.monotonic() + seconds)
     try:
         yield
@@ -146,69 +137,15 @@ def attempt_deadline(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
-def deadline_transport(limits: httpx.Limits) -> httpx.HTTPTransport:
-    """An httpx transport (pooled connections, no environment proxy) that keeps to
-    `attempt_deadline`."""
-    transport = httpx.HTTPTransport(limits=limits, trust_env=False)
-    # httpx takes no network backend, but the httpcore pool under it does, and asks for
-    # it at every new connection: ours cuts each operation's timeout to the time left.
-    pool = transport._pool
-    pool._network_backend = _DeadlineBackend(pool._network_backend)
-    return transport
-
-
-def _time_left(timeout: float | None, expired: type[httpcore.TimeoutException]
-               ) -> float | None:
+def time_left(timeout: float) -> float:
     """One operation's timeout, cut to what is left of this thread's attempt deadline."""
     deadline = _deadline.get()
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()
     if left <= 0:
-        raise expired("timed out: the deadline of the attempt has passed")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose every read and write ends by the deadline of the attempt using
-    it (pooled connections serve one attempt after another)."""
-
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(self, ssl_context, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._stream.start_tls(
-            ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)))
-
-    def get_extra_info(self, info: str):
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's network backend, making every connection a `_DeadlineStream`."""
-
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None, socket_options=None
-                    ) -> httpcore.NetworkStream:
-        return _DeadlineStream(self._backend.connect_tcp(
-            host, port, _time_left(timeout, httpcore.ConnectTimeout), local_address,
-            socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+        raise TimeoutError("the deadline of the attempt has passed")
+    return min(timeout, left)
 
 
 def _ascii_host(host: str) -> str:

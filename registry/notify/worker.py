@@ -25,12 +25,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from registry import db
+from registry import db, metrics
 from registry.db import utcnow
 from registry.notify import delivery as send
+from registry.notify.heartbeat import Pulse
 from registry.notify.models import Delivery, DeliveryAttempt, Subscription
 from registry.notify.vocabularies import (
     AttemptOutcome,
@@ -47,6 +48,11 @@ RECORDING_MARGIN = timedelta(seconds=5)
 # How long an ended attempt may wait for others to end and be recorded with it: a fast
 # fan-out then takes a few transactions per batch, not one per delivery.
 GATHER_SECONDS = 0.02
+# Recording is plain Core, executemany: the ORM's bulk UPDATE by primary key first
+# evaluates every row against the session, which costs more than the statement.
+RECORD_DELIVERY = update(Delivery.__table__).where(
+    Delivery.__table__.c.id == bindparam("delivery_id"))
+RECORD_ATTEMPT = insert(DeliveryAttempt.__table__)
 
 
 @dataclass
@@ -80,12 +86,17 @@ class Worker:
 
     # -- the loop -------------------------------------------------------------------
 
-    def run(self, *, poll_seconds: float = 0.5, once: bool = False) -> None:
-        """Work until SIGTERM/SIGINT (or, with `once`, until nothing is due)."""
+    def run(self, *, poll_seconds: float | None = None, once: bool = False) -> None:
+        """Work until SIGTERM/SIGINT (or, with `once`, until nothing is due), with a
+        heartbeat every poll interval (WORKER_POLL_SECONDS)."""
+        if poll_seconds is None:
+            poll_seconds = self.settings.WORKER_POLL_SECONDS
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: self.stopping.set())
             signal.signal(signal.SIGINT, lambda *_: self.stopping.set())
         log.info("delivery worker %s started", self.name)
+        pulse = Pulse(self.app, self.name, poll_seconds)
+        pulse.start()
         try:
             while not self.stopping.is_set():
                 handled = self.run_once()
@@ -94,6 +105,7 @@ class Worker:
                 if not handled:
                     self.stopping.wait(poll_seconds)
         finally:
+            pulse.stop()
             self.close()
             log.info("delivery worker %s stopped", self.name)
 
@@ -210,7 +222,7 @@ class Worker:
             row = held.get(job.delivery_id)
             if row is None or row.claim_token != job.claim_token:
                 continue  # our lease ran out and someone else owns it now
-            change = {"id": row.id, "attempts": row.attempts + 1, "status": row.status,
+            change = {"delivery_id": row.id, "attempts": row.attempts + 1, "status": row.status,
                       "next_attempt_at": row.next_attempt_at, "delivered_at": row.delivered_at,
                       "last_status_code": outcome.status_code, "last_error": outcome.error,
                       "claim_token": None, "lease_until": None}
@@ -222,8 +234,9 @@ class Worker:
             if row.kind == SubscriptionKind.WEBHOOK:
                 told.append((row.subscription_id, outcome, row.failing_since is not None))
         if changes:
-            db.session.execute(update(Delivery), changes)
-            db.session.execute(insert(DeliveryAttempt), attempts)
+            db.session.execute(RECORD_DELIVERY, changes)
+            db.session.execute(RECORD_ATTEMPT, attempts)
+            metrics.count_attempts(attempt["outcome"] for attempt in attempts)
         # A success to a subscription that was not failing changes nothing about it.
         changing = {sid for sid, outcome, failing in told
                     if failing or outcome.outcome != AttemptOutcome.DELIVERED}

@@ -4,7 +4,7 @@ The version lives in the database (the highest event sequence number, and how
 many announced changes have taken effect by now), so every process sees every
 write. A process asks the database at most once per PUBLIC_VERSION_TTL seconds
 and at once after a write of its own; a warm request is then a dictionary
-lookup, before any argument parsing (see `serve_cached`).
+lookup under the request as sent, before Flask (see `registry.public.warm`).
 """
 
 from __future__ import annotations
@@ -16,11 +16,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from registry.changes.listing import effective_times, latest_seq
+from registry.metrics import PUBLIC_CACHE_HIT, PUBLIC_CACHE_MISS
 from registry.public.http import strong_etag
+
+if TYPE_CHECKING:
+    from registry.public.warm import WarmAnswer
 
 
 @dataclass(frozen=True)
@@ -40,32 +45,58 @@ class RenderCache:
         self._lock = threading.Lock()
         self._seq = -1
         self._checked_at = float("-inf")
+        self._expired_at = float("-inf")
         self._effective: list[datetime] = []
+        # One version query at a time per process: the threads that find the version
+        # stale together wait for one answer instead of each asking the database.
+        self._asking = threading.Lock()
 
     def version(self, engine: Engine, now: datetime) -> tuple[int, int]:
         """(latest event, how many effective moments have passed): changes when a write
         happens or an announced change takes effect."""
         if time.monotonic() - self._checked_at >= self.version_ttl:
-            # A bare connection and plain SQL: this is on the warm path.
-            with engine.connect() as connection:
-                seq = latest_seq(connection)
-                with self._lock:
-                    if seq != self._seq:
-                        self._effective = effective_times(connection)
-                        self._seq = seq
-                    self._checked_at = time.monotonic()
+            self._ask(engine)
         with self._lock:
             return self._seq, bisect_right(self._effective, now)
 
+    def fresh_version(self, now: datetime) -> tuple[int, int] | None:
+        """The version as `version` gives it while it needs no query; else None."""
+        if time.monotonic() - self._checked_at >= self.version_ttl:
+            return None
+        with self._lock:
+            return self._seq, bisect_right(self._effective, now)
+
+    def _ask(self, engine: Engine) -> None:
+        with self._asking:
+            asked_at = time.monotonic()
+            if asked_at - self._checked_at < self.version_ttl:
+                return  # another thread asked while this one waited
+            # A bare connection and plain SQL: this is on the warm path.
+            with engine.connect() as connection:
+                seq = latest_seq(connection)
+                effective = effective_times(connection) if seq != self._seq else None
+            with self._lock:
+                if effective is not None:
+                    self._effective, self._seq = effective, seq
+                # A write of this process that ended while the query ran may not be in
+                # its answer: then the next request asks again.
+                if self._expired_at < asked_at:
+                    self._checked_at = asked_at
+
     def expire_version(self) -> None:
         """After a write in this process: ask the database on the next request."""
+        self._expired_at = time.monotonic()
         self._checked_at = float("-inf")
 
-    def peek(self, key: Hashable) -> Rendered | None:
+    def peek(self, key: Hashable) -> Rendered | WarmAnswer | None:
+        """The entry under `key` if there is one (a hit; a miss is counted by `get`)."""
         with self._lock:
-            return self._entries.get(key)
+            hit = self._entries.get(key)
+        if hit is not None:
+            PUBLIC_CACHE_HIT.inc()
+        return hit
 
-    def alias(self, key: Hashable, rendered: Rendered) -> None:
+    def alias(self, key: Hashable, rendered: WarmAnswer) -> None:
         with self._lock:
             self._entries[key] = rendered
             while len(self._entries) > self.size:
@@ -77,7 +108,9 @@ class RenderCache:
             hit = self._entries.get(key)
             if hit is not None:
                 self._entries.move_to_end(key)
+                PUBLIC_CACHE_HIT.inc()
                 return hit
+        PUBLIC_CACHE_MISS.inc()
         body, mimetype, last_modified, *headers = render()
         rendered = Rendered(body, mimetype, strong_etag(body), last_modified,
                             tuple((headers[0] if headers else {}).items()))

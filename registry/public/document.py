@@ -101,7 +101,25 @@ def _transfer(country: str, regime: str, on: date, tools: str, scope_confirmed: 
                           scope_confirmed=scope_confirmed)
 
 
+# Rendered locations by (facts, language, regime, day): a list of a thousand processors
+# repeats a few dozen distinct locations, and rendering one is most of a row's cost.
+_LOCATIONS: dict[tuple, dict[str, Any]] = {}
+_LOCATIONS_KEPT = 4096
+
+
 def _location(location: dict[str, Any], query: ListQuery, on: date) -> dict[str, Any]:
+    # repr: equal JSON facts read back the same way give equal text, and it is cheap.
+    key = (repr(location), query.lang, query.regime, on)
+    rendered = _LOCATIONS.get(key)
+    if rendered is None:
+        if len(_LOCATIONS) >= _LOCATIONS_KEPT:
+            _LOCATIONS.clear()
+        rendered = _LOCATIONS[key] = _render_location(location, query, on)
+    return {**rendered, "country": dict(rendered["country"]),
+            "safeguards": list(rendered["safeguards"])}
+
+
+def _render_location(location: dict[str, Any], query: ListQuery, on: date) -> dict[str, Any]:
     status = _adequacy_status(location["country"], query.regime, on)
     # Facts recorded before safeguards kept their details name the types only.
     tools = location.get("tools") or [{"type": kind} for kind in location.get("safeguards", [])]

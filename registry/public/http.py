@@ -9,7 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from flask import Response, request
-from werkzeug.http import http_date
+from werkzeug.http import http_date, parse_date, parse_etags
 
 STALE_WHILE_REVALIDATE = 3600
 
@@ -35,6 +35,17 @@ def strong_etag(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()[:40]
 
 
+def caching_headers(etag: str, max_age: int, last_modified: datetime | None,
+                    vary: Iterable[str]) -> list[tuple[str, str]]:
+    """The validators and caching headers of a representation, in the order it sends them."""
+    headers = [("ETag", f'"{etag}"'), ("Cache-Control", cache_control(max_age))]
+    if last_modified is not None:
+        headers.append(("Last-Modified", _http_date(last_modified)))
+    if vary:
+        headers.append(("Vary", ", ".join(vary)))
+    return headers
+
+
 def public_response(
     body: bytes,
     mimetype: str,
@@ -46,12 +57,10 @@ def public_response(
 ) -> Response:
     """A cacheable response, or 304 when the client's copy is current."""
     etag = etag or strong_etag(body)
-    headers = [("ETag", f'"{etag}"'), ("Cache-Control", cache_control(max_age))]
-    if last_modified is not None:
-        headers.append(("Last-Modified", _http_date(last_modified)))
-    if vary:
-        headers.append(("Vary", ", ".join(vary)))
-    if _client_has(etag, last_modified):
+    headers = caching_headers(etag, max_age, last_modified, vary)
+    environ = request.environ
+    if client_has(etag, last_modified, environ.get("HTTP_IF_NONE_MATCH"),
+                  environ.get("HTTP_IF_MODIFIED_SINCE")):
         response = Response(status=304, headers=headers)
         response.headers.pop("Content-Type", None)
         return response
@@ -64,10 +73,17 @@ def _http_date(moment: datetime) -> str:
     return http_date(moment)
 
 
-def _client_has(etag: str, last_modified: datetime | None) -> bool:
+@lru_cache(maxsize=256)
+def client_has(etag: str, last_modified: datetime | None, if_none_match: str | None,
+               if_modified_since: str | None) -> bool:
+    """Whether a client sending these request headers holds the representation `etag`
+    (so it gets a 304). Clients repeat the same headers: the answers are remembered."""
     # RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only without it.
-    if request.if_none_match:
-        return request.if_none_match.contains(etag) or request.if_none_match.star_tag
-    if request.if_modified_since and last_modified is not None:
-        return last_modified.replace(microsecond=0) <= request.if_modified_since
+    if if_none_match:
+        tags = parse_etags(if_none_match)
+        if tags:
+            return tags.contains(etag) or tags.star_tag
+    since = parse_date(if_modified_since)
+    if since is not None and last_modified is not None:
+        return last_modified.replace(microsecond=0) <= since
     return False

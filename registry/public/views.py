@@ -35,6 +35,7 @@ from registry.public.schemas import (
     ListQuerySchema,
     SubprocessorListSchema,
 )
+from registry.public.warm import request_key, warm_answer
 
 blp = Blueprint(
     "public", __name__, url_prefix="/public", read_role=None, write_role=None,
@@ -84,7 +85,11 @@ def cached_response(
     seq, passed = cache.version(db.get_engine(), now)
     full_key = (key, seq, passed if moment is None else moment, now.date())
     rendered = cache.get(full_key, lambda: render(now))
-    cache.alias(_request_key(seq, passed, now), (rendered, vary))
+    # The same request again is answered by registry.public.warm, before Flask.
+    cache.alias(request_key(request.environ, seq, passed, now.date()), warm_answer(
+        rendered.body, rendered.mimetype, rendered.etag, rendered.last_modified,
+        rendered.headers, max_age=_settings().PUBLIC_MAX_AGE, vary=vary,
+        route=request.url_rule.rule))
     return _serve(rendered, vary)
 
 
@@ -93,27 +98,6 @@ def _serve(rendered, vary: tuple[str, ...]) -> Response:
                         last_modified=rendered.last_modified, vary=vary)
     response.headers.extend(rendered.headers)
     return response
-
-
-def _request_key(seq: int, passed: int, now: datetime) -> tuple:
-    """The request as sent: the same URL (and language header) means the same bytes."""
-    return ("request", request.path, request.query_string,
-            request.headers.get("Accept-Language", ""), seq, passed, now.date())
-
-
-@blp.before_request
-def serve_cached() -> Response | None:
-    """Answer a repeated GET from the cache before any argument parsing; a miss goes on
-    to the view, which renders and remembers the answer under this request's key."""
-    if request.method not in ("GET", "HEAD"):
-        return None
-    now = utcnow()
-    cache = _cache()
-    seq, passed = cache.version(db.get_engine(), now)
-    hit = cache.peek(_request_key(seq, passed, now))
-    if hit is None:
-        return None
-    return _serve(*hit)
 
 
 def list_response(args: dict, fmt: Hashable, render: Callable[[dict], tuple[bytes, str]]):

@@ -1,69 +1,74 @@
-"""Throughput of the warm public list against a bare route of the same size.
+"""Throughput of the warm public list against a bare Flask route of the same bytes.
 
-Run with `make bench`. Seeds a fresh SQLite database with 100 processors and 1,000
-change events through the catalogue services, starts gunicorn once with the project's
-gunicorn.conf.py on 127.0.0.1:<free port>, and runs wrk against
+Run with `make bench` (only this one: `BENCH=public_list make bench`). Loads the demo
+catalogue (`registry demo`) into a fresh SQLite database, and for each gunicorn setting
 
-  (a) /public/subprocessors                      warm, from the render cache
-  (b) /bench/bare                                same body size and Content-Type, no work
-  (c) /public/subprocessors + If-None-Match      304 Not Modified
+  -w 2 (sync)                     -w 2 -k gthread --threads 4
 
-It prints requests/s, the ratios a/b (target >= 0.8) and c/b, and a RESULT line. The
-numbers are a measurement: only the shape of the responses is asserted.
+starts the project's gunicorn.conf.py twice on 127.0.0.1: once with the registry, once
+with a bare Flask app (tests/benchmarks/serve_app.py) whose one route answers the
+registry's warm `GET /public/subprocessors` bytes with the same Content-Type. Both have
+the same settings, access log included (to a file). wrk (-t2 -c32 on loopback) then runs
+5 alternating rounds of 4 s of
 
-The routes are measured in alternating rounds (a, b, c, a, b, c, ...) and the ratios are
-the medians of each round's ratios, so that load from elsewhere on the machine skews
-both sides of a ratio alike. As a cross-check that does not depend on the server or on
-wall-clock noise, CPU time per request is measured too: of the gunicorn master and
-workers during each wrk run (from /proc), and in process through the Flask test client
-(which adds the same client overhead to each route). On a shared or small machine the
-CPU ratios are the steadier figures; wrk runs on the same machine as gunicorn.
+  (a) the registry's GET /public/subprocessors         200, warm
+  (b) the bare route                                   200
+  (c) the registry's GET with If-None-Match             304, no body
 
-Knobs (environment): BENCH_DURATION (seconds per wrk run, default 3), BENCH_ROUNDS
-(rounds of a, b, c, default 6), BENCH_WRK_THREADS (2), BENCH_WRK_CONNECTIONS (16).
-WEB_CONCURRENCY and GUNICORN_THREADS reach gunicorn.conf.py as usual.
+and the table gives, per setting, the 200 ratio (median of the rounds' a/b), the 304
+ratio (median of c/b: a 304 against the bare 200) and the registry's rounds in req/s.
+Target: 200 ratio >= 0.9, 304 ratio >= 1.0, no round of (a) or (c) below 0.8x their
+median. Alternating rounds and per-round ratios make load from elsewhere on the
+machine skew both sides of a ratio alike. As a cross-check that depends neither on wrk
+nor on wall-clock noise, CPU time per request is measured too: of the gunicorn master
+and workers during each run (from /proc), and in process, calling each WSGI app
+directly. Each round also gives the busiest worker's share of the workers' CPU: near
+0.5 the two workers shared the load; near 1.0 one worker held every connection (the
+slow rounds of gthread on one shared listening socket, before `reuse_port`). A
+measurement: only the shape of the responses is asserted.
+
+Knobs (environment): BENCH_DURATION (4 s per run), BENCH_ROUNDS (5),
+BENCH_WRK_THREADS (2), BENCH_WRK_CONNECTIONS (32). wrk is Debian's `wrk` package
+(`apt-get install wrk`; `make bench` installs it when run as root).
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import os
-import runpy
 import shutil
 import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from benchlib import (
-    DATA_CATEGORIES,
-    EEA,
-    ELSEWHERE,
-    LANGS,
-    ROLES,
-    SERVICES,
-    free_port,
-    tree_cpu_seconds,
-)
-from sqlalchemy import func, select
+from benchlib import children_cpu_seconds, free_port, tree_cpu_seconds
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+PATH = "/public/subprocessors"
 
-PROCESSORS = 100
-EVENTS = 1_000
-DURATION = int(os.environ.get("BENCH_DURATION", "3"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
+DURATION = int(os.environ.get("BENCH_DURATION", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
-WRK_CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "16"))
+WRK_CONNECTIONS = int(os.environ.get("BENCH_WRK_CONNECTIONS", "32"))
 WARMUP = 2
+TARGET_200, TARGET_304, SLOW_ROUND = 0.9, 1.0, 0.8
+# (label in the table, gunicorn arguments after the project's gunicorn.conf.py)
+SETTINGS = (
+    ("`-w 2` (sync)", ["-w", "2", "-k", "sync", "--threads", "1"]),
+    ("`-w 2 -k gthread --threads 4`", ["-w", "2", "-k", "gthread", "--threads", "4"]),
+)
 # A response's status line and headers stay well under this.
 MAX_HEADER_BYTES = 1_500
+INSTALL_WRK = "wrk is not installed: `apt-get install wrk` (Debian, Ubuntu), `brew install wrk`"
 
 # wrk calls done() once, after the run: exact counts instead of wrk's rounded summary.
 WRK_SCRIPT = """
@@ -78,107 +83,15 @@ end
 """
 
 
-# -- seeding ------------------------------------------------------------------
-
-
-def _location(i: int, k: int) -> dict:
-    country = (ELSEWHERE + EEA)[(i * 7 + k * 5) % (len(EEA) + len(ELSEWHERE))]
-    safeguards = []
-    if country not in EEA:
-        safeguards.append({"type": "scc", "module": 3, "version": "2021/914"})
-    if country == "US":
-        safeguards.append({"type": "dpf", "certification_ref": f"DPF-{i:05d}",
-                           "certified_on": "2024-01-01"})
-    return {"country": country, "role": ROLES[(i + k) % len(ROLES)],
-            "region": f"region-{k}", "safeguards": safeguards}
-
-
-def _payload(i: int) -> dict:
-    return {
-        "name": f"Bench Processor {i:03d}",
-        "legal_name": f"Bench Processor {i:03d} Ltd",
-        "registered_address": f"{i} Example Street, Dublin",
-        "company_number": f"IE{100000 + i}",
-        "website": f"https://processor-{i:03d}.example",
-        "contact": {"name": "Privacy Office", "email": f"privacy@processor-{i:03d}.example"},
-        "country": EEA[i % len(EEA)],
-        "purpose": {lang: f"Purpose of processor {i} ({lang}): hosting, support and analytics"
-                    for lang in LANGS},
-        "services": [SERVICES[i % len(SERVICES)], SERVICES[(i + 3) % len(SERVICES)]],
-        "data_categories": [DATA_CATEGORIES[i % len(DATA_CATEGORIES)], "contact"],
-        "data_subjects": ["customers", "end_users"],
-        "notes": "internal only",
-        "locations": [_location(i, k) for k in range(1 + i % 3)],
-        "dpas": [],
-    }
-
-
-def _update(i: int, r: int) -> dict:
-    """A change of one public field: one processor.updated event."""
-    kind = r % 5
-    if kind == 0:
-        return {"purpose": {lang: f"Purpose of processor {i} ({lang}), revision {r}"
-                            for lang in LANGS}}
-    if kind == 1:
-        return {"services": [SERVICES[(i + r) % len(SERVICES)], "voice" if r % 2 else "text"]}
-    if kind == 2:
-        return {"website": f"https://processor-{i:03d}.example/r{r}"}
-    if kind == 3:
-        return {"data_categories": [DATA_CATEGORIES[(i + r) % len(DATA_CATEGORIES)],
-                                    "usage" if r % 2 else "device"]}
-    return {"legal_name": f"Bench Processor {i:03d} Ltd (rev {r})"}
-
-
-def seed(url: str) -> dict:
-    """100 active processors, announced 400 days ago, then 9 updates each: 1,000 events."""
+def seed_demo(url: str) -> None:
     from registry import create_app, db
-    from registry.audit.services import Actor
-    from registry.catalogue.models import Processor
-    from registry.catalogue.schemas import ProcessorSchema
-    from registry.catalogue.services import create_processor, update_processor
-    from registry.changes.models import ChangeEvent, PublicVersion
+    from registry.demo import load_demo
 
-    app = create_app({"DATABASE_URL": url})
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(days=400)
+    app = create_app({"DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     try:
         with app.app_context():
-            session = db.session
-            ids = []
-            for i in range(PROCESSORS):
-                data = ProcessorSchema().load(_payload(i))
-                processor = create_processor(session, data, actor=Actor("bench"),
-                                             settings=app.config["SETTINGS"],
-                                             now=base + timedelta(minutes=i))
-                ids.append(processor.id)
-            session.commit()
-            rounds = (EVENTS - PROCESSORS) // PROCESSORS
-            for r in range(1, rounds + 1):
-                for i, processor_id in enumerate(ids):
-                    processor = session.get(Processor, processor_id)
-                    update_processor(session, processor, _update(i, r), actor=Actor("bench"),
-                                     settings=app.config["SETTINGS"],
-                                     now=base + timedelta(days=40 + 10 * r, minutes=i))
-                session.commit()
-            facts = {
-                "events": session.scalar(select(func.count(ChangeEvent.seq))),
-                "event_types": dict(session.execute(
-                    select(ChangeEvent.type, func.count()).group_by(ChangeEvent.type)).all()),
-                "public_versions": session.scalar(select(func.count(PublicVersion.id))),
-                "first_event": base,
-            }
-        client = app.test_client()
-        response = client.get("/public/subprocessors")
-        assert response.status_code == 200
-        document = response.get_json()
-        facts.update(
-            listed=len(document["subprocessors"]),
-            upcoming=len(document["upcoming"]),
-            locations=sum(len(row["locations"]) for row in document["subprocessors"]),
-            body_size=len(response.get_data()),
-            etag=response.headers["ETag"],
-            content_type=response.headers["Content-Type"],
-        )
-        return facts
+            load_demo(db.session, settings=app.config["SETTINGS"])
+            db.session.commit()
     finally:
         app.extensions["registry.engine"].dispose()
 
@@ -196,193 +109,244 @@ def fetch(port: int, path: str, headers: dict | None = None) -> tuple[int, dict,
         connection.close()
 
 
-def wait_ready(port: int, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-4000:]}")
+@contextmanager
+def gunicorn(app_spec: str, arguments: list[str], env: dict, log: Path) -> Iterator[tuple]:
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), *arguments,
+               "--bind", f"127.0.0.1:{port}", "--pythonpath", str(HERE), app_spec]
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+                                  env={**os.environ, "LOG_LEVEL": "WARNING", **env})
         try:
-            if fetch(port, "/bench/bare")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within {timeout}s:\n{log.read_text()[-4000:]}")
+            deadline = time.monotonic() + 60
+            while True:
+                if server.poll() is not None:
+                    pytest.fail(f"gunicorn exited with {server.returncode}:\n"
+                                f"{log.read_text()[-4000:]}")
+                try:
+                    if fetch(port, PATH)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not answer:\n{log.read_text()[-4000:]}")
+                time.sleep(0.2)
+            yield port, server.pid
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait(timeout=10)
 
 
-def run_wrk(url: str, script: Path, seconds: int, headers: dict | None = None,
-            server_pid: int | None = None) -> dict:
+def run_wrk(port: int, script: Path, seconds: int, headers: dict, server_pid: int) -> dict:
     command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s",
                "--timeout", "5s", "-s", str(script)]
-    for name, value in (headers or {}).items():
+    for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    command.append(url)
-    cpu_before = tree_cpu_seconds(server_pid) if server_pid else 0.0
+    command.append(f"http://127.0.0.1:{port}{PATH}")
+    cpu_before, workers_before = tree_cpu_seconds(server_pid), children_cpu_seconds(server_pid)
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30,
                           check=True)
-    cpu_used = tree_cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
+    cpu_used = tree_cpu_seconds(server_pid) - cpu_before
+    workers = children_cpu_seconds(server_pid)
+    by_worker = [used - workers_before.get(pid, 0.0) for pid, used in workers.items()]
     line = next(x for x in done.stdout.splitlines() if x.startswith("WRK "))
     result = {k: int(v) for k, v in (pair.split("=") for pair in line.split()[1:])}
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["bytes_per_response"] = result["bytes"] / max(result["requests"], 1)
     result["server_cpu_us"] = cpu_used / max(result["requests"], 1) * 1e6
+    # The busiest worker's share of the workers' CPU: 0.5 is an even spread over two.
+    result["busiest_share"] = max(by_worker, default=0.0) / (sum(by_worker) or 1.0)
     return result
 
 
-def inprocess_cpu_us(url: str, etag: str, count: int = 1_000) -> dict[str, float]:
-    """CPU microseconds per request of each route, through the Flask test client."""
+# -- in process ---------------------------------------------------------------
+
+
+def wsgi_cpu_us(app, headers: dict, count: int = 3_000) -> float:
+    """CPU microseconds per request of a WSGI app called directly (no server, no client)."""
+    base = {"REQUEST_METHOD": "GET", "PATH_INFO": PATH, "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            **{"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}}
+
+    def call() -> None:
+        body = app({**base, "wsgi.input": io.BytesIO()}, lambda status, headers, exc=None: None)
+        for _ in body:
+            pass
+        getattr(body, "close", lambda: None)()
+
+    for _ in range(200):
+        call()
+    started = time.process_time()
+    for _ in range(count):
+        call()
+    return (time.process_time() - started) / count * 1e6
+
+
+def inprocess(url: str, body: bytes, content_type: str, etag: str) -> dict[str, float]:
     import serve_app
 
     app = serve_app.build(url)
     try:
-        client = app.test_client()
-        cost = {}
-        for name, path, headers, status in (
-                ("a", "/public/subprocessors", {}, 200), ("b", "/bench/bare", {}, 200),
-                ("c", "/public/subprocessors", {"If-None-Match": etag}, 304)):
-            for _ in range(100):
-                assert client.get(path, headers=headers).status_code == status
-            started = time.process_time()
-            for _ in range(count):
-                client.get(path, headers=headers)
-            cost[name] = (time.process_time() - started) / count * 1e6
-        return cost
+        bare = serve_app.build_bare(body, content_type)
+        return {"a": wsgi_cpu_us(app, {}), "b": wsgi_cpu_us(bare, {}),
+                "c": wsgi_cpu_us(app, {"If-None-Match": etag})}
     finally:
         app.extensions["registry.engine"].dispose()
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 # -- the benchmark ------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def check_shapes(project: int, bare: int, body: bytes, content_type: str, etag: str) -> None:
+    status, headers, got = fetch(project, PATH)
+    assert status == 200 and got == body and headers["ETag"] == etag, (status, headers)
+    status, headers, got = fetch(bare, PATH)
+    assert status == 200 and got == body and headers["Content-Type"] == content_type, headers
+    status, headers, got = fetch(project, PATH, {"If-None-Match": etag})
+    assert status == 304 and got == b"", (status, got[:100])
+
+
+def measure(label: str, arguments: list[str], url: str, body_file: Path, content_type: str,
+            etag: str, tmp_path: Path) -> dict:
+    script = tmp_path / "report.lua"
+    script.write_text(WRK_SCRIPT)
+    slug = "sync" if "sync" in arguments else "gthread"
+    body = body_file.read_bytes()
+    with gunicorn("serve_app:application", arguments, {"BENCH_DATABASE_URL": url},
+                  tmp_path / f"registry-{slug}.log") as (project, project_pid), \
+            gunicorn("serve_app:bare", arguments,
+                     {"BENCH_BARE_BODY": str(body_file), "BENCH_BARE_TYPE": content_type},
+                     tmp_path / f"bare-{slug}.log") as (bare, bare_pid):
+        check_shapes(project, bare, body, content_type, etag)
+        targets = {"a": (project, project_pid, {}), "b": (bare, bare_pid, {}),
+                   "c": (project, project_pid, {"If-None-Match": etag})}
+        for port, pid, headers in targets.values():
+            run_wrk(port, script, WARMUP, headers, pid)
+        runs: dict[str, list[dict]] = {name: [] for name in targets}
+        for _ in range(ROUNDS):
+            for name, (port, pid, headers) in targets.items():
+                runs[name].append(run_wrk(port, script, DURATION, headers, pid))
+        worker_lines = [line for line in (tmp_path / f"registry-{slug}.log").read_text()
+                        .splitlines() if "Using worker" in line]
+    for name, results in runs.items():
+        for result in results:
+            assert result["status_errors"] == 0 and result["requests"] > 0, (name, result)
+            per = result["bytes_per_response"]
+            if name == "c":
+                assert per < MAX_HEADER_BYTES, (name, result)
+            else:
+                assert len(body) <= per < len(body) + MAX_HEADER_BYTES, (name, result)
+    ratio = statistics.median(a["rps"] / b["rps"] for a, b in zip(runs["a"], runs["b"]))
+    ratio_304 = statistics.median(c["rps"] / b["rps"] for c, b in zip(runs["c"], runs["b"]))
+    slow = {name: [i for i, r in enumerate(runs[name], 1) if r["rps"] < SLOW_ROUND * median]
+            for name in ("a", "c")
+            for median in [statistics.median(r["rps"] for r in runs[name])]}
+    cpu = {name: sum(r["server_cpu_us"] * r["requests"] for r in results)
+           / sum(r["requests"] for r in results) for name, results in runs.items()}
+    return {"label": label, "arguments": arguments, "runs": runs, "ratio": ratio,
+            "ratio_304": ratio_304, "slow": slow, "server_cpu_us": cpu,
+            "worker": worker_lines[0].split("Using worker: ")[-1] if worker_lines else "?"}
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.0f}, min {min(values):.0f}, max {max(values):.0f}"
+
+
+def report(results: list[dict], facts: dict, cpu_us: dict, loads: tuple) -> None:
+    print()
+    print("== bench_public_list ==")
+    print(f"machine: nproc={os.cpu_count()} python={sys.version.split()[0]}; load average "
+          f"{loads[0][0]:.2f} before, {loads[1][0]:.2f} after (other work on the machine "
+          f"moves req/s; the ratios of alternating rounds and the CPU figures less)")
+    print(f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}, {ROUNDS} alternating rounds of "
+          f"{DURATION} s (after {WARMUP} s warm-up each), on the same machine as gunicorn; "
+          f"gunicorn.conf.py as served (access log to a file), LOG_LEVEL=WARNING")
+    print(f"data: the demo catalogue on SQLite; body {facts['size']} bytes, "
+          f"{facts['content_type']}, ETag {facts['etag']}")
+    print()
+    print("| workers | 200 ratio | 304 ratio | rounds of the project, req/s |")
+    print("|---|---|---|---|")
+    for result in results:
+        rounds = ", ".join(f"{r['rps']:.0f}" for r in result["runs"]["a"])
+        print(f"| {result['label']} | {result['ratio']:.2f} | {result['ratio_304']:.2f} "
+              f"| {rounds} |")
+    print()
+    met = True
+    for result in results:
+        runs, cpu = result["runs"], result["server_cpu_us"]
+        print(f"{result['label']} (gunicorn: {result['worker']}):")
+        for name, what in (("a", "registry 200"), ("b", "bare 200"), ("c", "registry 304")):
+            print(f"  ({name}) {what:<12} req/s " + ", ".join(f"{r['rps']:.0f}" for r in runs[name])
+                  + f" ({spread([r['rps'] for r in runs[name]])}); server CPU {cpu[name]:.0f} "
+                  f"us/req; p99 " + ", ".join(f"{r['p99_us'] / 1000:.1f}" for r in runs[name])
+                  + " ms")
+        print("  busiest worker's share of CPU per round: " + "; ".join(
+            f"({name}) " + " ".join(f"{r['busiest_share']:.2f}" for r in runs[name])
+            for name in runs))
+        print("  per-round a/b " + " ".join(f"{a['rps'] / b['rps']:.2f}" for a, b in
+                                            zip(runs["a"], runs["b"]))
+              + "; c/b " + " ".join(f"{c['rps'] / b['rps']:.2f}" for c, b in
+                                     zip(runs["c"], runs["b"])))
+        slow = "; ".join(f"({name}) round {', '.join(map(str, rounds))}"
+                         for name, rounds in result["slow"].items() if rounds)
+        print(f"  slow rounds (< {SLOW_ROUND}x the median): {slow or 'none'}")
+        print(f"  CPU-bound capacity b/a {cpu['b'] / cpu['a']:.2f}, b/c {cpu['b'] / cpu['c']:.2f}")
+        ok = result["ratio"] >= TARGET_200 and result["ratio_304"] >= TARGET_304 and not slow
+        met = met and ok
+    print(f"in process, CPU per request of the WSGI app called directly: registry 200 "
+          f"{cpu_us['a']:.0f} us, bare 200 {cpu_us['b']:.0f} us, registry 304 {cpu_us['c']:.0f} us")
+    print(f"target (200 >= {TARGET_200}, 304 >= {TARGET_304}, no round < {SLOW_ROUND}x the "
+          f"median): {'met' if met else 'NOT met'}")
+    for result in results:
+        slug = "sync" if "sync" in result["arguments"] else "gthread"
+        print(f"RESULT public_list workers={slug} ratio={result['ratio']:.2f} "
+              f"ratio_304={result['ratio_304']:.2f} "
+              f"a_rps={statistics.median(r['rps'] for r in result['runs']['a']):.0f} "
+              f"b_rps={statistics.median(r['rps'] for r in result['runs']['b']):.0f} "
+              f"c_rps={statistics.median(r['rps'] for r in result['runs']['c']):.0f} "
+              f"slow_rounds={sum(len(v) for v in result['slow'].values())} "
+              f"body_bytes={facts['size']} nproc={os.cpu_count()}")
+    print(json.dumps({"benchmark": "public_list", "body_bytes": facts["size"],
+                      "cpu_us_in_process": {k: round(v) for k, v in cpu_us.items()},
+                      "settings": [{"workers": r["label"], "ratio": round(r["ratio"], 3),
+                                    "ratio_304": round(r["ratio_304"], 3),
+                                    "rps": {k: [round(x["rps"]) for x in v]
+                                            for k, v in r["runs"].items()},
+                                    "server_cpu_us": {k: round(v) for k, v in
+                                                      r["server_cpu_us"].items()}}
+                                   for r in results]}))
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason=INSTALL_WRK)
 def test_public_list_throughput(tmp_path: Path) -> None:
     from registry.db import upgrade_database
 
-    started = time.monotonic()
     url = f"sqlite:///{tmp_path / 'bench.db'}"
     upgrade_database(url)
-    facts = seed(url)
-    seeded_in = time.monotonic() - started
-    assert facts["events"] == EVENTS, facts
-    assert facts["listed"] == PROCESSORS and facts["upcoming"] == 0, facts
-    assert facts["locations"] >= PROCESSORS, facts
-    size, etag, content_type = facts["body_size"], facts["etag"], facts["content_type"]
-    cpu_us = inprocess_cpu_us(url, etag)
+    seed_demo(url)
+    import serve_app
+
+    app = serve_app.build(url)
+    try:
+        warm = app.test_client().get(PATH)
+        assert warm.status_code == 200, warm.status_code
+        body, content_type, etag = warm.get_data(), warm.headers["Content-Type"], \
+            warm.headers["ETag"]
+    finally:
+        app.extensions["registry.engine"].dispose()
+    body_file = tmp_path / "body"
+    body_file.write_bytes(body)
+    facts = {"size": len(body), "content_type": content_type, "etag": etag}
+    cpu_us = inprocess(url, body, content_type, etag)
     load_before = os.getloadavg()
-
-    conf = runpy.run_path(str(GUNICORN_CONF))
-    port = free_port()
-    log = tmp_path / "gunicorn.log"
-    script = tmp_path / "report.lua"
-    script.write_text(WRK_SCRIPT)
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "BENCH_DATABASE_URL": url,
-           "LOG_LEVEL": "WARNING"}
-    command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF),
-               "--bind", f"127.0.0.1:{port}", "--pythonpath", str(HERE),
-               "serve_app:application"]
-    base_url = f"http://127.0.0.1:{port}"
-    targets = {
-        "a": ("/public/subprocessors", {}),
-        "b": ("/bench/bare", {}),
-        "c": ("/public/subprocessors", {"If-None-Match": etag}),
-    }
-    runs: dict[str, list[dict]] = {name: [] for name in targets}
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file,
-                                  stderr=subprocess.STDOUT)
-        try:
-            wait_ready(port, server, log)
-            # The shape of each response, once, before measuring.
-            status, headers, body = fetch(port, "/public/subprocessors")
-            assert status == 200 and len(body) == size, (status, len(body), size)
-            assert headers["ETag"] == etag and headers["Content-Type"] == content_type, headers
-            status, headers, body = fetch(port, "/bench/bare")
-            assert status == 200 and len(body) == size, (status, len(body), size)
-            assert headers["Content-Type"] == content_type, headers
-            status, headers, body = fetch(port, "/public/subprocessors", {"If-None-Match": etag})
-            assert status == 304 and body == b"", (status, body[:100])
-
-            for path, extra in targets.values():
-                run_wrk(base_url + path, script, WARMUP, extra)
-            for _ in range(ROUNDS):
-                for name, (path, extra) in targets.items():
-                    runs[name].append(run_wrk(base_url + path, script, DURATION, extra,
-                                              server.pid))
-        finally:
-            stop(server)
-    load_after = os.getloadavg()
-
-    for name, results in runs.items():
-        for result in results:
-            assert result["status_errors"] == 0, (name, result)
-            assert result["requests"] > 0, (name, result)
-            per = result["bytes_per_response"]
-            if name == "c":  # 304: headers only
-                assert per < MAX_HEADER_BYTES, (name, result)
-            else:  # 200 with the whole body
-                assert size <= per < size + MAX_HEADER_BYTES, (name, result)
-
-    rps = {name: statistics.median(r["rps"] for r in results) for name, results in runs.items()}
-    ratios = [a["rps"] / b["rps"] for a, b in zip(runs["a"], runs["b"], strict=True)]
-    ratios_304 = [c["rps"] / b["rps"] for c, b in zip(runs["c"], runs["b"], strict=True)]
-    ratio, ratio_304 = statistics.median(ratios), statistics.median(ratios_304)
-    server_cpu = {name: sum(r["server_cpu_us"] * r["requests"] for r in results)
-                  / sum(r["requests"] for r in results) for name, results in runs.items()}
-    cpu_ratio, cpu_ratio_304 = server_cpu["b"] / server_cpu["a"], server_cpu["b"] / server_cpu["c"]
-    print()
-    print("== bench_public_list ==")
-    print(f"machine: nproc={os.cpu_count()} python={sys.version.split()[0]} load average "
-          f"{load_before[0]:.2f} before wrk, {load_after[0]:.2f} after (other work skews "
-          f"wall-clock numbers)")
-    print(f"gunicorn: workers={conf['workers']} worker_class={conf['worker_class']} "
-          f"threads={conf['threads']} keepalive={conf['keepalive']} "
-          f"accesslog={conf['accesslog']!r} (to a file)")
-    print(f"wrk: -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{DURATION}s x {ROUNDS} rounds "
-          f"(after {WARMUP}s warm-up per route), on the same machine as gunicorn")
-    print(f"data: SQLite, {facts['events']} events {facts['event_types']}, "
-          f"{facts['public_versions']} public versions, {facts['listed']} processors listed "
-          f"with {facts['locations']} locations, seeded in {seeded_in:.1f}s")
-    print(f"body: {size} bytes, {content_type}, ETag {etag}")
-    for name, (path, extra) in targets.items():
-        label = path + (" (If-None-Match)" if extra else "")
-        for index, r in enumerate(runs[name], 1):
-            print(f"  ({name}) {label:<45} round {index}: {r['rps']:8.0f} req/s  "
-                  f"p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  "
-                  f"{r['bytes_per_response']:.0f} B/resp  "
-                  f"server CPU {r['server_cpu_us']:.0f} us/req  "
-                  f"errors c/r/w/t {r['connect_errors']}/"
-                  f"{r['read_errors']}/{r['write_errors']}/{r['timeout_errors']}")
-    print(f"median req/s: a={rps['a']:.0f} b={rps['b']:.0f} c={rps['c']:.0f}")
-    print("per-round a/b: " + " ".join(f"{x:.2f}" for x in ratios)
-          + "; c/b: " + " ".join(f"{x:.2f}" for x in ratios_304))
-    print(f"ratio a/b = {ratio:.2f} (target >= 0.8); ratio c/b (304) = {ratio_304:.2f} "
-          "(medians of the rounds)")
-    print(f"gunicorn CPU per request (master + workers): a={server_cpu['a']:.0f} us "
-          f"b={server_cpu['b']:.0f} us c={server_cpu['c']:.0f} us; CPU-bound capacity ratios "
-          f"b/a={cpu_ratio:.2f} b/c={cpu_ratio_304:.2f}")
-    print(f"in-process CPU per request (test client): a={cpu_us['a']:.0f} us "
-          f"b={cpu_us['b']:.0f} us c={cpu_us['c']:.0f} us; b/a={cpu_us['b'] / cpu_us['a']:.2f} "
-          f"b/c={cpu_us['b'] / cpu_us['c']:.2f}")
-    print(f"RESULT public_list ratio={ratio:.2f} ratio_304={ratio_304:.2f} "
-          f"a_rps={rps['a']:.0f} b_rps={rps['b']:.0f} c_rps={rps['c']:.0f} "
-          f"server_cpu_ratio={cpu_ratio:.2f} server_cpu_ratio_304={cpu_ratio_304:.2f} "
-          f"body_bytes={size} cpu_us_a={cpu_us['a']:.0f} cpu_us_b={cpu_us['b']:.0f} "
-          f"cpu_us_c={cpu_us['c']:.0f} nproc={os.cpu_count()} workers={conf['workers']} "
-          f"threads={conf['threads']}")
-    print(json.dumps({"benchmark": "public_list", "ratio": round(ratio, 3),
-                      "ratio_304": round(ratio_304, 3),
-                      "rps": {k: round(v) for k, v in rps.items()}, "body_bytes": size,
-                      "server_cpu_ratio": round(cpu_ratio, 3),
-                      "server_cpu_ratio_304": round(cpu_ratio_304, 3),
-                      "server_cpu_us": {k: round(v) for k, v in server_cpu.items()},
-                      "cpu_us": {k: round(v) for k, v in cpu_us.items()}}))
+    results = [measure(label, arguments, url, body_file, content_type, etag, tmp_path)
+               for label, arguments in SETTINGS]
+    report(results, facts, cpu_us, (load_before, os.getloadavg()))

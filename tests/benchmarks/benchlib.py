@@ -113,3 +113,16 @@ def tree_cpu_seconds(root: int) -> float:
         if fields is not None and (int(entry) == root or fields[1] == str(root)):
             total += int(fields[11]) + int(fields[12])
     return total / ticks
+
+
+def children_cpu_seconds(root: int) -> dict[int, float]:
+    """User + system CPU seconds used so far by each direct child of `root` (Linux): for a
+    gunicorn master, by each worker."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields is not None and fields[1] == str(root):
+                found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found

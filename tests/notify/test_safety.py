@@ -1,18 +1,19 @@
-"""Webhook URL safety: SSRF refusals, address pinning and bounded body reads."""
+"""Webhook URL safety: SSRF refusals, the Host header of a pinned request, deadlines."""
 
 from __future__ import annotations
 
 import socket
+import time
 
-import httpx
 import pytest
 
 from registry.notify.safety import (
     ResolvedTarget,
     UnsafeUrl,
+    attempt_deadline,
     check_url,
-    pinned_request_args,
-    read_limited,
+    host_header,
+    time_left,
 )
 
 
@@ -101,55 +102,37 @@ def test_allow_private_keeps_only_scheme_userinfo_and_port_checks():
         check_url("https://a:b@127.0.0.1/", allow_private=True, allow_http=False)
 
 
-def test_pinned_request_args_ipv4():
+def test_host_header_names_the_host_not_the_checked_address():
     target = ResolvedTarget(
         "https://hooks.example/a?b=1", "https", "hooks.example", 443, "/a?b=1", ("93.184.216.34",)
     )
-    url, headers, extensions = pinned_request_args(target)
-    assert url == "https://93.184.216.34/a?b=1"
-    assert headers == {"Host": "hooks.example"}
-    assert extensions == {"sni_hostname": "hooks.example"}
-    request = httpx.Request("POST", url, headers=headers, extensions=extensions)
-    assert request.headers["host"] == "hooks.example"
-    assert request.url.host == "93.184.216.34"
+    assert host_header(target) == "hooks.example"
 
 
-def test_pinned_request_args_ipv6_and_port():
+def test_host_header_keeps_a_port_that_is_not_the_schemes():
     target = ResolvedTarget(
         "https://hooks.example:8443/", "https", "hooks.example", 8443, "/", ("2606:2800:220:1::1",)
     )
-    url, headers, extensions = pinned_request_args(target)
-    assert url == "https://[2606:2800:220:1::1]:8443/"
-    assert headers == {"Host": "hooks.example:8443"}
-    assert extensions == {"sni_hostname": "hooks.example"}
-    assert httpx.URL(url).port == 8443
+    assert host_header(target) == "hooks.example:8443"
+    plain = ResolvedTarget("http://h.test:80/", "http", "h.test", 80, "/", ("127.0.0.1",))
+    assert host_header(plain) == "h.test"
 
 
-def test_pinned_request_args_plain_http_has_no_sni():
-    target = ResolvedTarget("http://h.test:8123/", "http", "h.test", 8123, "/", ("127.0.0.1",))
-    assert pinned_request_args(target) == (
-        "http://127.0.0.1:8123/",
-        {"Host": "h.test:8123"},
-        {},
-    )
+def test_host_header_of_an_ipv6_literal_is_bracketed():
+    target = check_url("https://[2606:2800:220:1::1]:8443/", allow_private=False,
+                       allow_http=False)
+    assert host_header(target) == "[2606:2800:220:1::1]:8443"
 
 
-def test_read_limited_stops_at_the_limit():
-    assert read_limited(httpx.Response(200, content=b"x" * 10000)) == b"x" * 4096
-    assert read_limited(httpx.Response(200, content=b"short"), limit=100) == b"short"
-
-
-def test_read_limited_does_not_drain_a_stream():
-    pulled = []
-
-    def chunks():
-        for _ in range(1000):
-            pulled.append(1)
-            yield b"y" * 1000
-
-    response = httpx.Response(200, content=chunks())
-    assert read_limited(response, limit=2500) == b"y" * 2500
-    assert len(pulled) == 3
+def test_time_left_is_the_operations_timeout_cut_to_the_attempts_deadline():
+    assert time_left(10.0) == 10.0  # outside an attempt
+    with attempt_deadline(1.0):
+        assert 0.5 < time_left(10.0) <= 1.0
+        assert time_left(0.25) == 0.25
+    with attempt_deadline(0.01):
+        time.sleep(0.02)
+        with pytest.raises(TimeoutError, match="deadline"):
+            time_left(10.0)
 
 
 @pytest.mark.parametrize("url,resolve", [
