@@ -51,13 +51,11 @@ from registry.i18n import LANGUAGES
 from registry.i18n.console import console_text
 from registry.imports import export as exports
 from registry.imports.schemas import ExportQuerySchema, ImportReportSchema
-from registry.imports.services import import_file
-from registry.schemas import FORBIDDEN_TEXT
+from registry.imports.services import file_name, import_file
 
 CHECKED = "import_checked"  # session: SHA-256 of the files a clean dry run checked
 KEEP_CHECKED = 5
 ACTIONS = ("create", "update", "unchanged")
-NAME_MAX = 255
 
 
 def body_allowance(max_body_bytes: int) -> int:
@@ -137,16 +135,10 @@ def _forget(digest: str) -> None:
     session[CHECKED] = [d for d in session.get(CHECKED, []) if d != digest]
 
 
-def _file_name(given: str | None) -> str:
-    """A file's name as the import reports and audits it: without the characters no stored
-    text may hold (a NUL, which PostgreSQL refuses; controls; bidirectional overrides)."""
-    return FORBIDDEN_TEXT.sub("", given or "").strip()[:NAME_MAX] or "upload"
-
-
 def _carried() -> tuple[str, bytes, str]:
     """The file a clean dry run checked, carried back in the form: its name, its bytes and
     its SHA-256. Anything else (changed, or never checked here) is refused."""
-    name = _file_name(request.form.get("file_name"))
+    name = file_name(request.form.get("file_name"))
     claimed = (request.form.get("sha256") or "").strip().lower()
     try:
         content = base64.b64decode(request.form.get("file_b64") or "", altchars=b"-_",
@@ -165,7 +157,7 @@ def _upload() -> tuple[str, bytes] | None:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return None
-    return _file_name(upload.filename), upload.read()
+    return file_name(upload.filename), upload.read()
 
 
 def _done(digest: str | None) -> AuditEntry | None:

@@ -45,6 +45,7 @@ from registry.imports.columns import (
 )
 from registry.imports.export import ESCAPED_STARTS
 from registry.imports.readers import MAX_CELL, Sheet, Unreadable, read
+from registry.schemas import FORBIDDEN_TEXT
 
 DEFAULT_STATUS = "draft"  # nothing is announced unless the file says `active`
 FORMULA_STARTS = ("=",)
@@ -349,11 +350,21 @@ def _parent_id(known: Known, parent: str, created: dict[str, str]) -> str | None
 # -- the whole import -------------------------------------------------------------------
 
 
+FILE_NAME_MAX = 255
+
+
+def file_name(given: str | None) -> str:
+    """A file's name as the import reports and audits it: without the characters no stored
+    text may hold (a NUL, which PostgreSQL refuses; controls; bidirectional overrides)."""
+    return FORBIDDEN_TEXT.sub("", given or "").strip()[:FILE_NAME_MAX] or "upload"
+
+
 def import_file(session: Session, name: str, content: bytes, *, dry_run: bool, actor: Actor,
                 settings: Settings, now: datetime) -> Report:
     """Read, check and apply a catalogue file; the report says what each row does (or
     would do) and every error by row and column. The caller commits only when the
     report is ok and this is no dry run."""
+    name = file_name(name)
     digest = hashlib.sha256(content).hexdigest()
     report = Report(dry_run=dry_run, file={"name": name, "sha256": digest})
     try:

@@ -186,6 +186,17 @@ def test_an_upload_needs_a_file(app, editor):
     assert response.status_code == 422 and "file" in response.get_json()["errors"]
 
 
+def test_a_file_name_is_stored_without_characters_no_text_may_hold(app, editor):
+    response = upload(editor, semicolon_csv(legal_team_rows(bad=False)),
+                      name="leveranciers\x00\u202e.csv")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["file"]["name"] == "leveranciers.csv"
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity_type == "import")).one()
+        assert entry.after["file"] == "leveranciers.csv"
+
+
 def test_the_command_prints_a_table_and_exits_1_on_errors(app, database_url, tmp_path):
     bad = tmp_path / "leveranciers.csv"
     bad.write_bytes(semicolon_csv(legal_team_rows(bad=True)))
