@@ -214,12 +214,18 @@ def patch_schema(schema_cls: type[ma.Schema], name: str) -> type[ma.Schema]:
 class QuerySchema(StrictSchema):
     """Query parameters: a misspelt filter is an error, not a silently ignored one.
 
-    ``PASSTHROUGH_ARGS`` are read by someone else (the pagination decorator reads
-    ``page`` and ``page_size``) and are left out here.
+    ``PASSTHROUGH_ARGS`` are read by someone else and are left out here.
     """
 
-    PASSTHROUGH_ARGS: tuple[str, ...] = ("page", "page_size")
+    PASSTHROUGH_ARGS: tuple[str, ...] = ()
 
     @ma.pre_load
     def _leave_passthrough_out(self, data, **kwargs):
         return {key: data[key] for key in data if key not in self.PASSTHROUGH_ARGS}
+
+
+class PagedQuerySchema(QuerySchema):
+    """The query of a paginated list: the pagination decorator reads ``page`` and
+    ``page_size`` (a list that is not paginated refuses them as unknown)."""
+
+    PASSTHROUGH_ARGS: tuple[str, ...] = ("page", "page_size")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -20,6 +20,14 @@ EXAMPLES_PER_OPERATION = 15
 # Schema-valid input may still break a business rule (an unknown country code, a parent
 # that does not exist, a cycle); a 422 problem for it is correct, so this check is off.
 EXCLUDED_CHECKS = [positive_data_acceptance]
+
+
+def _unsendable(value) -> bool:
+    if isinstance(value, dict):
+        return not value
+    if isinstance(value, list):
+        return all(_unsendable(item) for item in value)
+    return False
 
 
 @pytest.fixture
@@ -58,6 +66,10 @@ def test_api_conforms_to_its_spec(app, client, mode):
         @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
                   database=None, suppress_health_check=list(HealthCheck))
         def check(case):
+            # A query parameter whose value is an empty list or object has no spelling in
+            # a URL: the client sends nothing for it, so a "negative" case that relies on
+            # it is a valid request (and a 200 for it is right).
+            assume(not any(_unsendable(value) for value in (case.query or {}).values()))
             case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)
 
         try:

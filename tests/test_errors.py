@@ -78,3 +78,15 @@ def test_request_id_is_echoed_and_in_problems(reader):
     assert response.get_json()["request_id"] == "abc-123"
     generated = reader.get("/v1/processors", headers={"X-Request-ID": "bad id with spaces"})
     assert generated.headers["X-Request-ID"] != "bad id with spaces"
+
+
+@pytest.mark.parametrize("path", ["/v1/countries?page=2", "/v1/compliance?page_size=5",
+                                  "/v1/countries/FR?page=1"])
+def test_a_list_that_is_not_paginated_refuses_page_arguments(reader, path):
+    response = reader.get(path)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) & {"page", "page_size"}
+
+
+def test_a_paginated_list_still_takes_them(reader):
+    assert reader.get("/v1/processors?page=1&page_size=5").status_code == 200

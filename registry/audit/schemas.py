@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from registry.schemas import SNAPSHOT, QuerySchema, StrictSchema, one_of
+from registry.schemas import SNAPSHOT, PagedQuerySchema, StrictSchema, one_of
 
 ENTITY_TYPES = ("processor", "location", "dpa", "token", "change", "subscription", "customer",
                 "objection", "import")
@@ -22,7 +22,7 @@ class AuditEntrySchema(StrictSchema):
     after = fields.Raw(dump_only=True, allow_none=True, metadata={"openapi": SNAPSHOT})
 
 
-class AuditQuerySchema(QuerySchema):
+class AuditQuerySchema(PagedQuerySchema):
     entity_type = fields.String(validate=one_of(ENTITY_TYPES))
     entity_id = fields.String(validate=validate.Length(min=1, max=36))
     actor = fields.String(validate=validate.Length(min=1, max=100))

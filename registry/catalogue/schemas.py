@@ -13,13 +13,13 @@ from registry.catalogue import vocabularies
 from registry.catalogue.vocabularies import ProcessorStatus
 from registry.schemas import (
     SERVICE_TAG,
-    Moment,
-    one_script_per_word,
     CountryCode,
     HttpUrl,
-    QuerySchema,
+    Moment,
+    PagedQuerySchema,
     StrictSchema,
     one_of,
+    one_script_per_word,
     patch_schema,
 )
 
@@ -309,8 +309,8 @@ LocationPatchSchema = patch_schema(LocationSchema, "LocationPatchSchema")
 DpaPatchSchema = patch_schema(DpaSchema, "DpaPatchSchema")
 
 
-class ProcessorQuerySchema(QuerySchema):
-    PASSTHROUGH_ARGS = (*QuerySchema.PASSTHROUGH_ARGS, "regime")
+class ProcessorQuerySchema(PagedQuerySchema):
+    PASSTHROUGH_ARGS = (*PagedQuerySchema.PASSTHROUGH_ARGS, "regime")
 
     status = fields.String(validate=one_of(vocabularies.STATUSES))
     country = CountryCode(metadata={"description": "Establishment or location country"})

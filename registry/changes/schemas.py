@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from registry.changes.vocabularies import EVENT_TYPES
-from registry.schemas import ANY_JSON_VALUE, QuerySchema, StrictSchema, one_of
+from registry.schemas import ANY_JSON_VALUE, PagedQuerySchema, StrictSchema, one_of
 
 
 class FieldChangeSchema(StrictSchema):
@@ -32,7 +32,7 @@ class ChangeEventSchema(StrictSchema):
     withdrawn_by = fields.Integer(allow_none=True)
 
 
-class ChangeQuerySchema(QuerySchema):
+class ChangeQuerySchema(PagedQuerySchema):
     processor_id = fields.String(validate=validate.Length(min=1, max=36))
     type = fields.String(validate=one_of(EVENT_TYPES))
     pending = fields.Boolean(metadata={"description": "Only changes not yet in effect"})

@@ -6,7 +6,13 @@ from marshmallow import fields, validate
 
 from registry.customers.vocabularies import Authorisation
 from registry.i18n import LANGUAGES
-from registry.schemas import SERVICE_TAG, QuerySchema, StrictSchema, one_of, patch_schema
+from registry.schemas import (
+    SERVICE_TAG,
+    PagedQuerySchema,
+    StrictSchema,
+    one_of,
+    patch_schema,
+)
 
 MAX_NOTICE_DAYS = 3650
 
@@ -46,7 +52,7 @@ class CustomerSchema(StrictSchema):
 CustomerPatchSchema = patch_schema(CustomerSchema, "CustomerPatchSchema")
 
 
-class CustomerQuerySchema(QuerySchema):
+class CustomerQuerySchema(PagedQuerySchema):
     service = fields.String(validate=SERVICE_TAG, metadata={
         "description": "Customers that use this service (or every service)"})
     authorisation = fields.String(validate=one_of(list(Authorisation)))

@@ -15,7 +15,14 @@ from registry.notify.vocabularies import (
     SubscriptionKind,
     SubscriptionStatus,
 )
-from registry.schemas import SERVICE_TAG, CountryCode, QuerySchema, StrictSchema, one_of
+from registry.schemas import (
+    SERVICE_TAG,
+    CountryCode,
+    PagedQuerySchema,
+    QuerySchema,
+    StrictSchema,
+    one_of,
+)
 
 SUBSCRIBABLE = (*EVENT_TYPES, *INTERNAL_EVENTS)
 
@@ -110,7 +117,7 @@ class DeliverySchema(StrictSchema):
     attempt_log = fields.List(fields.Nested(AttemptSchema), data_key="attempt_log")
 
 
-class DeliveryQuerySchema(QuerySchema):
+class DeliveryQuerySchema(PagedQuerySchema):
     status = fields.String(validate=one_of(tuple(DeliveryStatus)))
 
 

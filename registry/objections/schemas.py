@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from registry.changes.schemas import ChangeEventSchema
 from registry.i18n import LANGUAGES
 from registry.objections.vocabularies import ObjectionKind, ObjectionStatus, Outcome
-from registry.schemas import QuerySchema, StrictSchema, one_of
+from registry.schemas import PagedQuerySchema, StrictSchema, one_of
 
 MAX_SEQ = 2**31 - 1
 REASON = validate.Length(min=1, max=5000)
@@ -70,7 +70,7 @@ class ObjectionPatchSchema(StrictSchema):
                                     metadata={"description": "Sent to the objector"})
 
 
-class ObjectionQuerySchema(QuerySchema):
+class ObjectionQuerySchema(PagedQuerySchema):
     change_seq = fields.Integer(validate=validate.Range(min=1, max=MAX_SEQ))
     customer_id = fields.String(validate=validate.Length(max=36))
     status = fields.String(validate=one_of(list(ObjectionStatus)))
