@@ -7,13 +7,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import TokenClient, issue_token
+from tests.console.conftest import serving
 from tests.factories import create_processor, processor_payload
 from tests.notify.test_email import free_port
 
@@ -50,12 +49,8 @@ def app_config(app_config):
 
 @pytest.fixture
 def server(app):
-    running = make_server("127.0.0.1", PORT, app, threaded=True)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield BASE
-    running.shutdown()
-    thread.join(5)
+    with serving(app, PORT) as base:
+        yield base
 
 
 def violations(page, source: str) -> list[str]:

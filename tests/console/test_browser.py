@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import issue_token
+from tests.console.conftest import serving
 from tests.factories import run_worker
 from tests.notify.test_email import free_port, inbox, parts, smtp  # noqa: F401
 
@@ -36,12 +35,8 @@ def app_config(app_config, smtp):  # noqa: F811 (the fixture imported above)
 
 @pytest.fixture
 def server(app):
-    running = make_server("127.0.0.1", PORT, app, threaded=True)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield BASE
-    running.shutdown()
-    thread.join(5)
+    with serving(app, PORT) as base:
+        yield base
 
 
 def shot(page, name: str, *, full_page: bool = True) -> Path:
