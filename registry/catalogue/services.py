@@ -310,7 +310,8 @@ def create_processor(session: Session, data: dict[str, Any], *, actor: Actor,
     _lock_change_log(session)
     check_parent(session, None, data.get("parent_id"))
     # Ids up front: the public facts name locations by id before anything is flushed.
-    processor = Processor(id=new_id(), created_at=now, updated_at=now)
+    # Empty collections, not unloaded ones: nothing to load for them after the flush.
+    processor = Processor(id=new_id(), created_at=now, updated_at=now, locations=[], dpas=[])
     _apply_processor(processor, data)
     for position, location_data in enumerate(data.get("locations", [])):
         location = Location(id=new_id(), position=position)

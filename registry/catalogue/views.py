@@ -121,9 +121,11 @@ class Processors(MethodView):
         request.
         """
         processor = services.create_processor(db.session, data, **_writer())
+        # Presented in the write's transaction: after the commit it would take another.
+        presented = _presented(processor)
         db.session.commit()
         location = url_for("processors.Processor", processor_id=processor.id)
-        return _presented(processor), 201, {"Location": location}
+        return presented, 201, {"Location": location}
 
 
 @blp.route("/<processor_id>", parameters=[REGIME_PARAMETER])
@@ -145,8 +147,9 @@ class Processor(MethodView):
         processor = services.get_processor(db.session, processor_id)
         _check(processor)
         services.update_processor(db.session, processor, data, **_writer())
+        presented = _presented(processor)
         db.session.commit()
-        return _presented(processor)
+        return presented
 
     @blp.etag
     @blp.response(204)

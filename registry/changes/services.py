@@ -190,6 +190,9 @@ def _event(session: Session, subject: Subject, kind: EventType, kind_changes: li
     return event
 
 
+_LOCKED_IN = "registry.change_log_locked_in"
+
+
 def serialise_event_writes(session: Session) -> None:
     """Hold a lock until commit, so sequence numbers are committed in order.
 
@@ -197,8 +200,15 @@ def serialise_event_writes(session: Session) -> None:
     event with a lower seq committing after a higher one would be skipped by both.
     SQLite has a single writer already.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK_KEY})
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # Held until this transaction ends: taking it again in the same one is a round trip
+    # for nothing. The transaction itself is the marker (a new one is a new object).
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK_KEY})
+    session.info[_LOCKED_IN] = session.get_transaction()
 
 
 def announce(
