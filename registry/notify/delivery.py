@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
 from registry.changes.models import ChangeEvent
@@ -97,9 +99,7 @@ def build(delivery: Delivery, subscription: Subscription | None, settings: Setti
         key = (delivery.event_seq, subscription.lang)
         if key not in payloads:
             payloads[key] = event_body(webhook_payload(delivery, subscription, settings))
-        head, tail = payloads[key]
-        body = head if tail is None else head + _json(objection_url(
-            subscription.id, delivery.event_seq, settings)) + tail
+        body = _own_body(payloads[key], subscription.id, delivery.event_seq, settings)
     else:
         payload = webhook_payload(delivery, subscription, settings)
         if delivery.purpose == DeliveryPurpose.EVENT:
@@ -108,6 +108,29 @@ def build(delivery: Delivery, subscription: Subscription | None, settings: Setti
     return Message(SubscriptionKind.WEBHOOK, delivery.message_id, url=subscription.url, body=body,
                    secrets=signing_secrets(subscription, datetime.now(UTC),
                                            settings.SECRET_KEY))
+
+
+def build_event_webhook(row: Row, session: Session, settings: Settings,
+                        payloads: dict[tuple[int, str], tuple[str, str | None]]) -> Message:
+    """What `build` makes of a webhook event delivery, from one plain row of the delivery
+    and its subscription (id, event_seq, message_id, subscription_id, url, lang and the
+    secrets' columns): the worker reads a fan-out so, without the ORM's objects."""
+    key = (row.event_seq, row.lang)
+    if key not in payloads:
+        event = session.get(ChangeEvent, row.event_seq)
+        payloads[key] = event_body(event_payload(event, row.lang, settings))
+    return Message(SubscriptionKind.WEBHOOK, row.message_id, url=row.url,
+                   body=_own_body(payloads[key], row.subscription_id, row.event_seq, settings),
+                   secrets=signing_secrets(row, datetime.now(UTC), settings.SECRET_KEY))
+
+
+def _own_body(shared: tuple[str, str | None], subscription_id: str, seq: int,
+              settings: Settings) -> str:
+    """An event's shared JSON text (`event_body`) with this subscriber's objection link."""
+    head, tail = shared
+    if tail is None:
+        return head
+    return head + _json(objection_url(subscription_id, seq, settings)) + tail
 
 
 def _json(value: Any) -> str:

@@ -9,7 +9,7 @@ import secrets as random_tokens
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.orm import Session
 
 from registry.addresses import normalise_address
@@ -162,7 +162,10 @@ def rotate_secret(session: Session, subscription: Subscription, *, actor: Actor,
     return secret
 
 
-def signing_secrets(subscription: Subscription, now: datetime, secret_key: str) -> list[str]:
+def signing_secrets(subscription: Subscription | Row, now: datetime, secret_key: str
+                    ) -> list[str]:
+    """The current secret, and the previous one while it is still accepted; from a
+    subscription or a plain row with its three secret columns."""
     found = [crypto.decrypt(subscription.secret_encrypted, secret_key)]
     if (subscription.previous_secret_encrypted and subscription.previous_secret_expires_at
             and subscription.previous_secret_expires_at > now):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import random
 import signal
 import socket
@@ -19,7 +20,6 @@ import threading
 import time
 import traceback
 import uuid
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,11 +48,22 @@ RECORDING_MARGIN = timedelta(seconds=5)
 # How long an ended attempt may wait for others to end and be recorded with it: a fast
 # fan-out then takes a few transactions per batch, not one per delivery.
 GATHER_SECONDS = 0.02
-# Recording is plain Core, executemany: the ORM's bulk UPDATE by primary key first
-# evaluates every row against the session, which costs more than the statement.
-RECORD_DELIVERY = update(Delivery.__table__).where(
-    Delivery.__table__.c.id == bindparam("delivery_id"))
+# Preparing and recording are plain Core on the tables: per row, the ORM's objects and
+# its bulk UPDATE by primary key (which first evaluates every row against the session)
+# cost more than the statements. The ORM loads only what mails and tests need.
+DELIVERIES = Delivery.__table__
+SUBSCRIPTIONS = Subscription.__table__
+# Only the holder of the claim writes a result: its token in the WHERE of the write.
+RECORD_DELIVERY = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("delivery_id"),
+                                           DELIVERIES.c.claim_token == bindparam("token"))
 RECORD_ATTEMPT = insert(DeliveryAttempt.__table__)
+# What a webhook event's message is built from, without the ORM (see `_webhook_rows`).
+WEBHOOK_ROW = (DELIVERIES.c.id, DELIVERIES.c.purpose, DELIVERIES.c.event_seq,
+               DELIVERIES.c.message_id, DELIVERIES.c.subscription_id,
+               SUBSCRIPTIONS.c.kind, SUBSCRIPTIONS.c.status, SUBSCRIPTIONS.c.url,
+               SUBSCRIPTIONS.c.lang, SUBSCRIPTIONS.c.secret_encrypted,
+               SUBSCRIPTIONS.c.previous_secret_encrypted,
+               SUBSCRIPTIONS.c.previous_secret_expires_at)
 
 
 @dataclass
@@ -71,6 +82,7 @@ class Job:
     start_by: float  # time.monotonic() after which an attempt could outlive the lease
     message: send.Message | None = None
     problem: str | None = None
+    webhook: str | None = None  # the webhook subscription's id (its state may change)
 
 
 class Worker:
@@ -81,8 +93,15 @@ class Worker:
         self.stopping = threading.Event()
         self.client = send.webhook_client(
             self.settings, max_connections=self.settings.WORKER_CONCURRENCY * 2)
-        self.pool = ThreadPoolExecutor(max_workers=self.settings.WORKER_CONCURRENCY,
-                                       thread_name_prefix="delivery")
+        # Sender threads take jobs from one queue and put what happened on another: no
+        # future, lock and waiter per job, and the loop waits for any result in O(1).
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._ended: queue.SimpleQueue[tuple[Job, Outcome | None]] = queue.SimpleQueue()
+        self._senders = [threading.Thread(target=self._send_jobs, name=f"delivery-{n}",
+                                          daemon=True)
+                         for n in range(self.settings.WORKER_CONCURRENCY)]
+        for sender in self._senders:
+            sender.start()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -110,8 +129,20 @@ class Worker:
             log.info("delivery worker %s stopped", self.name)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True)
+        """Let the sender threads finish what they hold, then end them."""
+        for _ in self._senders:
+            self._jobs.put(None)
+        for sender in self._senders:
+            sender.join()
         self.client.close()
+
+    def _send_jobs(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                outcome = self.attempt(job)
+            except BaseException as error:  # noqa: BLE001 - the loop waits for every job
+                outcome = Outcome(AttemptOutcome.RETRY, error=type(error).__name__)
+            self._ended.put((job, outcome))
 
     def run_once(self) -> int:
         """Claim one batch and send it concurrently, recording each result as soon as its
@@ -120,14 +151,20 @@ class Worker:
             jobs = self.claim(utcnow())
             self.prepare(jobs)
             db.session.commit()
-        if not jobs:
-            return 0
-        in_flight = {self.pool.submit(self.attempt, job): job for job in jobs}
-        while in_flight:
+        for job in jobs:
+            self._jobs.put(job)
+        waiting = len(jobs)
+        while waiting:
             # Recorded as they end, a few together: a slow receiver holds up nobody else.
-            wait(in_flight, return_when=FIRST_COMPLETED)
-            ended, _ = wait(in_flight, timeout=GATHER_SECONDS)
-            self.record_ended([(in_flight.pop(future), future.result()) for future in ended])
+            ended = [self._ended.get()]
+            gather_until = time.monotonic() + GATHER_SECONDS
+            while len(ended) < waiting and (left := gather_until - time.monotonic()) > 0:
+                try:
+                    ended.append(self._ended.get(timeout=left))
+                except queue.Empty:
+                    break
+            waiting -= len(ended)
+            self.record_ended(ended)
         return len(jobs)
 
     def record_ended(self, ended: list[tuple[Job, Outcome | None]]) -> None:
@@ -170,19 +207,40 @@ class Worker:
         return [Job(row.id, token, row.attempts, start_by) for row in claimed]
 
     def prepare(self, jobs: list[Job]) -> None:
-        """Build the requests and mails while the database is at hand (sending needs none)."""
-        deliveries = _batch(jobs)
+        """Build the requests and mails while the database is at hand (sending needs none).
+
+        Webhook events, the whole of a fan-out, are built from plain rows; the rest (mails,
+        tests, confirmations, messages) from the ORM's objects."""
+        by_id = {job.delivery_id: job for job in jobs}
         payloads: dict = {}  # a fan-out renders each event once per language, not per row
-        for job in jobs:
+        others = []
+        for row in _webhook_rows(list(by_id)):
+            job = by_id[row.id]
+            if row.kind != SubscriptionKind.WEBHOOK or row.purpose != DeliveryPurpose.EVENT:
+                others.append(job)
+                continue
+            job.webhook = row.subscription_id
+            try:
+                if not _sendable(row, row):
+                    job.problem = f"subscription is {row.status}"
+                    continue
+                job.message = send.build_event_webhook(row, db.session, self.settings, payloads)
+            except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
+                job.problem = _cannot_build(row.id, row.subscription_id, row.event_seq, error)
+        deliveries = _batch(others)
+        for job in others:
             delivery = deliveries[job.delivery_id]
             subscription = delivery.subscription
+            if subscription is not None and subscription.kind == SubscriptionKind.WEBHOOK:
+                job.webhook = subscription.id
             try:
                 if subscription is not None and not _sendable(subscription, delivery):
                     job.problem = f"subscription is {subscription.status}"
                     continue
                 job.message = send.build(delivery, subscription, self.settings, payloads)
             except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
-                job.problem = _cannot_build(delivery, error)
+                job.problem = _cannot_build(delivery.id, delivery.subscription_id,
+                                            delivery.event_seq, error)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -213,39 +271,50 @@ class Worker:
     # -- recording --------------------------------------------------------------------------
 
     def record(self, jobs: list[Job], outcomes: list[Outcome]) -> None:
-        """Write the results of these attempts: one UPDATE (executemany) and one INSERT for
-        all of them; subscriptions are loaded only where their state may change."""
+        """Write the results of these attempts: an UPDATE (executemany) per kind of result
+        and one INSERT for all of them, each row only while this claim holds it (its
+        token); subscriptions are loaded only where their state may change."""
         now = utcnow()
-        held = _held_rows(jobs)
-        changes, attempts, told = [], [], []
+        held = _held(jobs)
+        changes: dict[tuple[str, ...], list[dict]] = {}
+        attempts, delivered, told = [], set(), []
         for job, outcome in zip(jobs, outcomes, strict=True):
-            row = held.get(job.delivery_id)
-            if row is None or row.claim_token != job.claim_token:
+            if job.delivery_id not in held:
                 continue  # our lease ran out and someone else owns it now
-            change = {"delivery_id": row.id, "attempts": row.attempts + 1, "status": row.status,
-                      "next_attempt_at": row.next_attempt_at, "delivered_at": row.delivered_at,
-                      "last_status_code": outcome.status_code, "last_error": outcome.error,
-                      "claim_token": None, "lease_until": None}
+            change = {"delivery_id": job.delivery_id, "token": job.claim_token,
+                      "attempts": job.attempts + 1, "last_status_code": outcome.status_code,
+                      "last_error": outcome.error, "claim_token": None, "lease_until": None}
             final = self._next_state(change, outcome, now)
-            changes.append(change)
-            attempts.append({"delivery_id": row.id, "at": now, "worker": self.name,
+            changes.setdefault(tuple(change), []).append(change)
+            attempts.append({"delivery_id": job.delivery_id, "at": now, "worker": self.name,
                              "duration_ms": outcome.duration_ms, "outcome": final,
                              "status_code": outcome.status_code, "error": outcome.error})
-            if row.kind == SubscriptionKind.WEBHOOK:
-                told.append((row.subscription_id, outcome, row.failing_since is not None))
-        if changes:
-            db.session.execute(RECORD_DELIVERY, changes)
+            if job.webhook is not None:
+                if outcome.outcome == AttemptOutcome.DELIVERED:
+                    delivered.add(job.webhook)
+                else:
+                    told.append((job.webhook, outcome))
+        for rows in changes.values():
+            db.session.execute(RECORD_DELIVERY, rows)
+        if attempts:
             db.session.execute(RECORD_ATTEMPT, attempts)
             metrics.count_attempts(attempt["outcome"] for attempt in attempts)
-        # A success to a subscription that was not failing changes nothing about it.
-        changing = {sid for sid, outcome, failing in told
-                    if failing or outcome.outcome != AttemptOutcome.DELIVERED}
-        if changing:
+        # A success ends a subscription's failing streak; one that was not failing is not
+        # written at all. A subscription that also failed here is brought up to date below,
+        # in the order its attempts ended.
+        clear = delivered - {sid for sid, _ in told}
+        if clear:  # (a set of ids, so a fan-out's many rows are one short statement)
+            db.session.execute(update(SUBSCRIPTIONS)
+                               .where(SUBSCRIPTIONS.c.id.in_(clear),
+                                      SUBSCRIPTIONS.c.failing_since.is_not(None))
+                               .values(failing_since=None))
+        failed = {sid for sid, _ in told}
+        if failed:
             subscriptions = {s.id: s for s in db.session.scalars(
-                select(Subscription).where(Subscription.id.in_(changing)))}
-            for sid, outcome, _ in told:
-                if sid in changing:
-                    self._update_subscription(subscriptions[sid], outcome, now)
+                select(Subscription).where(Subscription.id.in_(failed)))}
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                if job.delivery_id in held and job.webhook in subscriptions:
+                    self._update_subscription(subscriptions[job.webhook], outcome, now)
 
     def _next_state(self, change: dict, outcome: Outcome, now: datetime) -> str:
         """Set the row's next status in `change`; return the attempt's outcome."""
@@ -288,42 +357,55 @@ class Worker:
                 "set status to active.")
 
 
-def _sendable(subscription: Subscription, delivery: Delivery) -> bool:
+def _sendable(subscription: Subscription | Row, delivery: Delivery | Row) -> bool:
     """An active subscription gets everything; a pending one only its confirmation."""
     if subscription.status == SubscriptionStatus.PENDING:
         return delivery.purpose == DeliveryPurpose.CONFIRMATION
     return subscription.status == SubscriptionStatus.ACTIVE
 
 
-def _cannot_build(delivery: Delivery, error: Exception) -> str:
+def _cannot_build(delivery_id: int, subscription_id: str | None, event_seq: int | None,
+                  error: Exception) -> str:
     """Log that a delivery's message cannot be built and return its `last_error`; neither
     repeats the error's text, which may quote an address, a secret or a stack trace."""
     innermost = traceback.extract_tb(error.__traceback__)[-1]
     log.error("cannot build the message of delivery %s (subscription %s, change %s): "
-              "%s raised in %s at %s:%s", delivery.id, delivery.subscription_id,
-              delivery.event_seq, type(error).__name__, innermost.name,
-              Path(innermost.filename).name, innermost.lineno)
+              "%s raised in %s at %s:%s", delivery_id, subscription_id, event_seq,
+              type(error).__name__, innermost.name, Path(innermost.filename).name,
+              innermost.lineno)
     return f"{send.CANNOT_BUILD}: {type(error).__name__}"
+
+
+def _webhook_rows(ids: list[int]) -> list[Row]:
+    """The deliveries with what a webhook event's message needs of their subscriptions."""
+    if not ids:
+        return []
+    query = (select(*WEBHOOK_ROW)
+             .select_from(DELIVERIES.outerjoin(
+                 SUBSCRIPTIONS, SUBSCRIPTIONS.c.id == DELIVERIES.c.subscription_id))
+             .where(DELIVERIES.c.id.in_(ids)))
+    return list(db.session.execute(query))
 
 
 def _batch(jobs: list[Job]) -> dict[int, Delivery]:
     """The jobs' deliveries with their subscriptions and events, one query each: per row,
-    lazy loads and autoflushes cost more than sending the webhook."""
+    lazy loads and autoflushes cost more than sending the message."""
+    if not jobs:
+        return {}
     query = (select(Delivery).where(Delivery.id.in_([job.delivery_id for job in jobs]))
              .options(selectinload(Delivery.subscription), selectinload(Delivery.event)))
     return {delivery.id: delivery for delivery in db.session.scalars(query)}
 
 
-def _held_rows(jobs: list[Job]) -> dict[int, Row]:
-    """The jobs' rows as they are now, with what recording needs of their subscriptions;
-    locked (PostgreSQL) so that the claim token cannot change between check and write."""
-    query = (select(Delivery.id, Delivery.claim_token, Delivery.attempts, Delivery.status,
-                    Delivery.next_attempt_at, Delivery.delivered_at, Delivery.subscription_id,
-                    Subscription.kind, Subscription.failing_since)
-             .outerjoin(Subscription, Subscription.id == Delivery.subscription_id)
-             .where(Delivery.id.in_([job.delivery_id for job in jobs]))
-             .with_for_update(of=Delivery))
-    return {row.id: row for row in db.session.execute(query)}
+def _held(jobs: list[Job]) -> set[int]:
+    """Which of the jobs' rows their claim still holds, locked (PostgreSQL) until the
+    results are written: one claim token per batch, so one query."""
+    tokens = {job.claim_token for job in jobs}
+    query = (select(DELIVERIES.c.id)
+             .where(DELIVERIES.c.id.in_([job.delivery_id for job in jobs]),
+                    DELIVERIES.c.claim_token.in_(tokens))
+             .with_for_update())
+    return set(db.session.scalars(query))
 
 
 def _ms(started: float) -> int:
