@@ -463,7 +463,9 @@ def delete_dpa(session: Session, dpa: Dpa, *, actor: Actor, now: datetime) -> No
 def _undo(session: Session, processor: Processor, event: ChangeEvent) -> None:
     """Put the catalogue back as it was before `event`."""
     if event.type in (EventType.PROCESSOR_ADDED, EventType.PROCESSOR_REPLACED):
-        processor.status = ProcessorStatus.DRAFT
+        # A processor that was on the list before goes back to retired, not to draft.
+        processor.status = (ProcessorStatus.RETIRED if changes.relists(event)
+                            else ProcessorStatus.DRAFT)
         if event.replaces_id:
             get_processor(session, event.replaces_id).status = ProcessorStatus.ACTIVE
     elif event.type == EventType.PROCESSOR_REMOVED:

@@ -220,6 +220,10 @@ def announce(
     write's transaction, and return them. `replaced` is the processor an addition
     replaces, already taken off the catalogue's list by the caller. Each event keeps
     the facts its notice describes: `after`, or `before` when the processor leaves."""
+    if after.get("listed") and not before.get("listed"):
+        # Back on the list: announced against what the list last said of it, since the
+        # edits made while it was off the list were announced to no one.
+        before = last_public_facts(session, subject.id) or before
     changes = facts.diff(before, after)
     if not changes:
         return []
@@ -236,6 +240,22 @@ def announce(
         rebuild_timelines(session, {subject.id} | {e.replaces_id for e in events} - {None},
                           since=min(e.effective_at for e in events))
     return events
+
+
+def last_public_facts(session: Session, processor_id: str) -> facts.Facts | None:
+    """What the public timeline says of a processor once every announced change has
+    taken effect (listed or not); None when it was never announced."""
+    version = session.scalars(
+        select(PublicVersion).where(PublicVersion.processor_id == processor_id)
+        .order_by(PublicVersion.valid_from.desc()).limit(1)).first()
+    return dict(version.state) if version is not None else None
+
+
+def relists(event: ChangeEvent) -> bool:
+    """Whether `event` puts back on the list a processor that was on it before (rather
+    than adding it for the first time)."""
+    return event.type == EventType.PROCESSOR_ADDED and any(
+        change["field"] == "listed" and change["before"] is False for change in event.changes)
 
 
 # -- withdrawing -------------------------------------------------------------------
