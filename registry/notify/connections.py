@@ -90,6 +90,30 @@ class PinnedConnection(http.client.HTTPConnection):
     def __init__(self, receiver: Receiver, timeout: float, tls: ssl.SSLContext) -> None:
         super().__init__(receiver.address, receiver.port, timeout=timeout)
         self.receiver, self._tls = receiver, tls
+        self._unsent: list[bytes] = []
+
+    def send(self, data) -> None:
+        """Keep what http.client sends of a request (its head, then its body) until the
+        answer is asked for, and send it in one write: one system call and one packet
+        instead of two (so the receiver answers no sooner, but the sender works less)."""
+        if not isinstance(data, bytes | bytearray):
+            self._send_unsent()
+            super().send(data)
+            return
+        self._unsent.append(bytes(data))
+
+    def getresponse(self) -> http.client.HTTPResponse:
+        self._send_unsent()
+        return super().getresponse()
+
+    def _send_unsent(self) -> None:
+        if self._unsent:
+            data, self._unsent = b"".join(self._unsent), []
+            super().send(data)
+
+    def close(self) -> None:
+        self._unsent = []
+        super().close()
 
     def connect(self) -> None:
         try:

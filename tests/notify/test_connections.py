@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from registry.notify.connections import ConnectError, Connections
+from registry.notify.connections import ConnectError, Connections, _BoundedSocket
 from registry.notify.safety import ResolvedTarget, attempt_deadline
 
 
@@ -102,6 +102,23 @@ def test_one_connection_serves_one_attempt_after_another(connections):
         statuses = [post(connections, receiver.target()) for _ in range(20)]
     assert statuses == [200] * 20
     assert (connections.opened, receiver.connections, len(receiver.requests)) == (1, 1, 20)
+
+
+def test_a_request_is_written_in_one_write(connections, monkeypatch):
+    writes: list[bytes] = []
+    real = _BoundedSocket.sendall
+
+    def counted(self, data) -> None:
+        writes.append(bytes(data))
+        real(self, data)
+
+    monkeypatch.setattr(_BoundedSocket, "sendall", counted)
+    with KeepAliveReceiver() as receiver:
+        assert [post(connections, receiver.target()) for _ in range(3)] == [200] * 3
+    assert len(writes) == 3  # head and body together, once per request
+    head, _, body = writes[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"POST /hook HTTP/1.1\r\n") and body == b'{"a":1}'
+    assert len(receiver.requests) == 3
 
 
 def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(connections):
