@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -16,9 +19,9 @@ from registry.changes.models import ChangeEvent
 from registry.changes.wire import PublicChangeSchema, public_change
 from registry.config import Settings
 from registry.notify import email as mail
-from registry.notify.connections import Connections
 from registry.notify.models import Delivery, Subscription
-from registry.notify.safety import UnsafeUrl, attempt_deadline, check_url, host_header
+from registry.notify.safety import UnsafeUrl, check_url, host_header, needs_dns
+from registry.notify.sending import AsyncConnections
 from registry.notify.services import objection_url, signing_secrets
 from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind
 
@@ -161,37 +164,29 @@ def signed_headers(message: Message, now: datetime) -> dict[str, str]:
     }
 
 
-def webhook_client(settings: Settings, max_connections: int) -> Connections:
-    """The connections a worker sends webhooks over: kept alive (up to `max_connections`
-    idle per receiver), and able to keep `deliver`'s deadline for a whole attempt."""
-    return Connections(timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-                       idle_per_receiver=max_connections)
+def deliver(message: Message, settings: Settings) -> None:
+    """Hand a mail to SMTP (webhooks go out from the worker's loop: `deliver_webhook`)."""
+    mail.send_mail(message.email, settings)
 
 
-def deliver(message: Message, client: Connections, settings: Settings) -> int | None:
-    """Send; the receiver's status code for a webhook, None for a mail handed to SMTP.
-    A webhook attempt (connect, send, read the answer) ends by WEBHOOK_TIMEOUT_SECONDS
-    in all, or raises `TimedOut`; `client` is a `webhook_client`."""
-    if message.kind == SubscriptionKind.EMAIL:
-        mail.send_mail(message.email, settings)
-        return None
+async def deliver_webhook(message: Message, connections: AsyncConnections, settings: Settings,
+                          in_thread: Callable[..., Awaitable[Any]]) -> int:
+    """POST a webhook; the receiver's status code. The whole attempt (checking the URL,
+    connecting, sending, reading the answer) ends by WEBHOOK_TIMEOUT_SECONDS, or raises
+    `TimedOut`; a URL check that needs DNS runs through `in_thread`."""
     seconds = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
-        with attempt_deadline(seconds):
-            return _post(message, client, settings)
+        async with asyncio.timeout(seconds):
+            # Checked again now, and connected to the checked address: DNS may have changed.
+            check = partial(check_url, message.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
+                            allow_http=settings.WEBHOOK_ALLOW_HTTP)
+            try:
+                target = await in_thread(check) if needs_dns(message.url) else check()
+            except UnsafeUrl as error:
+                raise Undeliverable(f"the webhook URL is refused: {error}") from error
+            headers = {**signed_headers(message, datetime.now(UTC)), "Host": host_header(target)}
+            return await connections.post(target, message.body.encode(), headers,
+                                          read_at_most=RESPONSE_BODY_LIMIT)
     except TimeoutError as error:
         raise TimedOut(f"{type(error).__name__}: timed out after {seconds:g} s "
                        "(connecting, sending and reading the answer together)") from error
-
-
-def _post(message: Message, client: Connections, settings: Settings) -> int:
-    """Check the URL again, POST to the checked address, read a little of the answer."""
-    try:
-        # Checked again now, and connected to the checked address: DNS may have changed.
-        target = check_url(message.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
-                           allow_http=settings.WEBHOOK_ALLOW_HTTP)
-    except UnsafeUrl as error:
-        raise Undeliverable(f"the webhook URL is refused: {error}") from error
-    headers = {**signed_headers(message, datetime.now(UTC)), "Host": host_header(target)}
-    return client.post(target, message.body.encode(), headers,
-                       read_at_most=RESPONSE_BODY_LIMIT)

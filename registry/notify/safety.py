@@ -1,14 +1,10 @@
-"""Webhook URL safety: refuse targets on our own network, pin the checked address, and
-bound how long a receiver can keep one attempt busy."""
+"""Webhook URL safety: refuse targets on our own network, and pin the checked address."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -63,6 +59,15 @@ def check_url(
     return ResolvedTarget(url, scheme, host, port, path_and_query, addresses)
 
 
+def needs_dns(url: str) -> bool:
+    """Whether checking `url` resolves a name (its host is no address); a URL that
+    cannot be parsed needs none (checking it fails at once)."""
+    try:
+        return _parsed(url.strip(), True, True)[4] is None
+    except UnsafeUrl:
+        return False
+
+
 # A fan-out checks one URL per delivery: what needs no DNS is the same every time. One
 # entry per webhook URL, with room for every one of 10,000 subscriptions (a few MB): a
 # smaller cache than a fan-out's URLs misses on every one of them.
@@ -108,7 +113,7 @@ def _refusal(address: str, allow_private: bool) -> str | None:
 
 def host_header(target: ResolvedTarget) -> str:
     """The Host header of a request to `target`: its name (the connection goes to the
-    checked address instead, see `connections`), with the port unless the scheme's own.
+    checked address instead, see `sending`), with the port unless the scheme's own.
 
     Why: `check_url` resolved the name once; resolving it again to connect, a DNS
     server answering with a short TTL could hand back 127.0.0.1 the second time (DNS
@@ -119,35 +124,6 @@ def host_header(target: ResolvedTarget) -> str:
     """
     host = f"[{target.host}]" if ":" in target.host else target.host
     return host if target.port == DEFAULT_PORTS[target.scheme] else f"{host}:{target.port}"
-
-
-# -- one deadline for a whole attempt ------------------------------------------------------
-
-# Socket timeouts are per operation: a receiver sending one byte just inside each read
-# timeout could hold an attempt for hours. This is the attempt's deadline.
-_deadline: ContextVar[float | None] = ContextVar("webhook_attempt_deadline", default=None)
-
-
-@contextmanager
-def attempt_deadline(seconds: float) -> Iterator[None]:
-    """Within the block, every connect, read and write of this thread on a webhook
-    connection ends by `seconds` from now, or raises TimeoutError."""
-    token = _deadline.set(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
-
-
-def time_left(timeout: float) -> float:
-    """One operation's timeout, cut to what is left of this thread's attempt deadline."""
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError("the deadline of the attempt has passed")
-    return min(timeout, left)
 
 
 def _ascii_host(host: str) -> str:

@@ -10,6 +10,7 @@ the same webhook-id.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -33,6 +34,7 @@ from registry.db import utcnow
 from registry.notify import delivery as send
 from registry.notify.heartbeat import Pulse
 from registry.notify.models import Delivery, DeliveryAttempt, Subscription
+from registry.notify.sending import AsyncConnections, Loop
 from registry.notify.vocabularies import (
     AttemptOutcome,
     DeliveryPurpose,
@@ -91,17 +93,14 @@ class Worker:
         self.settings = app.config["SETTINGS"]
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stopping = threading.Event()
-        self.client = send.webhook_client(
-            self.settings, max_connections=self.settings.WORKER_CONCURRENCY * 2)
-        # Sender threads take jobs from one queue and put what happened on another: no
-        # future, lock and waiter per job, and the loop waits for any result in O(1).
-        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        # Webhooks go out from one event loop (see `sending`); mails from its thread pool.
+        self.connections = AsyncConnections()
+        self.sending = Loop(name="delivery",
+                            blocking_threads=min(8, self.settings.WORKER_CONCURRENCY))
+        self._limit = asyncio.Semaphore(self.settings.WORKER_CONCURRENCY)
+        self._tasks: set[asyncio.Task] = set()
+        # Results come back on a queue: the loop waits for any of them in O(1).
         self._ended: queue.SimpleQueue[tuple[Job, Outcome | None]] = queue.SimpleQueue()
-        self._senders = [threading.Thread(target=self._send_jobs, name=f"delivery-{n}",
-                                          daemon=True)
-                         for n in range(self.settings.WORKER_CONCURRENCY)]
-        for sender in self._senders:
-            sender.start()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -129,20 +128,24 @@ class Worker:
             log.info("delivery worker %s stopped", self.name)
 
     def close(self) -> None:
-        """Let the sender threads finish what they hold, then end them."""
-        for _ in self._senders:
-            self._jobs.put(None)
-        for sender in self._senders:
-            sender.join()
-        self.client.close()
+        """Close the idle connections and end the sending loop (nothing is in flight
+        between batches)."""
+        self.sending.close(last=self.connections.close)
 
-    def _send_jobs(self) -> None:
-        while (job := self._jobs.get()) is not None:
+    def _start(self, jobs: list[Job]) -> None:
+        """In the sending loop: one task per job, at most WORKER_CONCURRENCY at once."""
+        for job in jobs:
+            task = self.sending.loop.create_task(self._send(job))
+            self._tasks.add(task)  # a task nobody holds may be collected mid-flight
+            task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, job: Job) -> None:
+        async with self._limit:
             try:
-                outcome = self.attempt(job)
+                outcome = await self._attempt_async(job)
             except BaseException as error:  # noqa: BLE001 - the loop waits for every job
                 outcome = Outcome(AttemptOutcome.RETRY, error=type(error).__name__)
-            self._ended.put((job, outcome))
+        self._ended.put((job, outcome))
 
     def run_once(self) -> int:
         """Claim one batch and send it concurrently, recording each result as soon as its
@@ -151,8 +154,8 @@ class Worker:
             jobs = self.claim(utcnow())
             self.prepare(jobs)
             db.session.commit()
-        for job in jobs:
-            self._jobs.put(job)
+        if jobs:
+            self.sending.call(self._start, jobs)
         waiting = len(jobs)
         while waiting:
             # Recorded as they end, a few together: a slow receiver holds up nobody else.
@@ -245,28 +248,35 @@ class Worker:
     # -- sending --------------------------------------------------------------------------
 
     def attempt(self, job: Job) -> Outcome | None:
-        """Send one job; None when it waited so long that the lease could end mid-attempt
-        (it is left to be claimed again rather than risk being sent twice at once)."""
+        """Send one job from this thread (a mail; `_attempt_async` sends webhooks); None
+        when it waited so long that the lease could end mid-attempt (it is left to be
+        claimed again rather than risk being sent twice at once)."""
         if job.message is None:
             return Outcome(AttemptOutcome.FAILED, error=job.problem)
         started = time.monotonic()
         if started > job.start_by:
             return None
         try:
-            status = send.deliver(job.message, self.client, self.settings)
-        except send.Undeliverable as error:
-            return Outcome(AttemptOutcome.FAILED, error=str(error), duration_ms=_ms(started))
-        except send.TimedOut as error:
-            return Outcome(AttemptOutcome.RETRY, error=str(error), duration_ms=_ms(started))
-        except Exception as error:  # noqa: BLE001 - any failure is a retry, never a crash
-            return Outcome(AttemptOutcome.RETRY, error=f"{type(error).__name__}: {error}"[:500],
-                           duration_ms=_ms(started))
-        if status is None or 200 <= status < 300:
-            return Outcome(AttemptOutcome.DELIVERED, status, duration_ms=_ms(started))
-        if status == 410:
-            return Outcome(AttemptOutcome.GONE, status, "410 Gone: the receiver asked to stop",
-                           duration_ms=_ms(started))
-        return Outcome(AttemptOutcome.RETRY, status, f"HTTP {status}", duration_ms=_ms(started))
+            status = send.deliver(job.message, self.settings)
+        except Exception as error:  # noqa: BLE001 - any failure is recorded, never raised
+            return _failed(error, started)
+        return _answered(status, started)
+
+    async def _attempt_async(self, job: Job) -> Outcome | None:
+        """`attempt`, for a webhook sent from the sending loop."""
+        if job.message is None:
+            return Outcome(AttemptOutcome.FAILED, error=job.problem)
+        if job.message.kind != SubscriptionKind.WEBHOOK:
+            return await self.sending.in_thread(self.attempt, job)
+        started = time.monotonic()
+        if started > job.start_by:
+            return None
+        try:
+            status = await send.deliver_webhook(job.message, self.connections, self.settings,
+                                                self.sending.in_thread)
+        except Exception as error:  # noqa: BLE001 - any failure is recorded, never raised
+            return _failed(error, started)
+        return _answered(status, started)
 
     # -- recording --------------------------------------------------------------------------
 
@@ -355,6 +365,26 @@ class Worker:
                 f"Every delivery since {subscription.failing_since.isoformat()} failed; "
                 f"ask {subscription.created_by} (who set it up) to fix the receiver, then "
                 "set status to active.")
+
+
+def _failed(error: Exception, started: float) -> Outcome:
+    """The outcome of an attempt that raised: refused for good, or worth a retry."""
+    if isinstance(error, send.Undeliverable):
+        return Outcome(AttemptOutcome.FAILED, error=str(error), duration_ms=_ms(started))
+    if isinstance(error, send.TimedOut):
+        return Outcome(AttemptOutcome.RETRY, error=str(error), duration_ms=_ms(started))
+    return Outcome(AttemptOutcome.RETRY, error=f"{type(error).__name__}: {error}"[:500],
+                   duration_ms=_ms(started))
+
+
+def _answered(status: int | None, started: float) -> Outcome:
+    """The outcome of an attempt the receiver answered (None: a mail handed to SMTP)."""
+    if status is None or 200 <= status < 300:
+        return Outcome(AttemptOutcome.DELIVERED, status, duration_ms=_ms(started))
+    if status == 410:
+        return Outcome(AttemptOutcome.GONE, status, "410 Gone: the receiver asked to stop",
+                       duration_ms=_ms(started))
+    return Outcome(AttemptOutcome.RETRY, status, f"HTTP {status}", duration_ms=_ms(started))
 
 
 def _sendable(subscription: Subscription | Row, delivery: Delivery | Row) -> bool:

@@ -1,19 +1,18 @@
-"""Webhook URL safety: SSRF refusals, the Host header of a pinned request, deadlines."""
+"""Webhook URL safety: SSRF refusals, the Host header of a pinned request, which URLs
+need DNS to be checked."""
 
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
 from registry.notify.safety import (
     ResolvedTarget,
     UnsafeUrl,
-    attempt_deadline,
     check_url,
     host_header,
-    time_left,
+    needs_dns,
 )
 
 
@@ -124,15 +123,14 @@ def test_host_header_of_an_ipv6_literal_is_bracketed():
     assert host_header(target) == "[2606:2800:220:1::1]:8443"
 
 
-def test_time_left_is_the_operations_timeout_cut_to_the_attempts_deadline():
-    assert time_left(10.0) == 10.0  # outside an attempt
-    with attempt_deadline(1.0):
-        assert 0.5 < time_left(10.0) <= 1.0
-        assert time_left(0.25) == 0.25
-    with attempt_deadline(0.01):
-        time.sleep(0.02)
-        with pytest.raises(TimeoutError, match="deadline"):
-            time_left(10.0)
+@pytest.mark.parametrize(("url", "needs"), [
+    ("https://hooks.example.com/x", True),
+    ("https://203.0.113.7/x", False),
+    ("https://[2606:2800:220:1::1]:8443/", False),
+    ("not a url", False),  # its check fails without asking DNS
+])
+def test_only_a_host_name_needs_dns(url, needs):
+    assert needs_dns(url) is needs
 
 
 @pytest.mark.parametrize("url,resolve", [

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from registry import db
 from registry.db import utcnow
 from registry.notify.models import Delivery, DeliveryAttempt, Subscription
-from registry.notify.worker import Outcome
 from registry.notify.vocabularies import AttemptOutcome
+from registry.notify.worker import Outcome
 from tests.factories import create_processor
 from tests.notify.conftest import subscribe
 

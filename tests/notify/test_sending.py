@@ -1,0 +1,351 @@
+"""Webhook connections (registry.notify.sending): kept alive, pinned to the checked
+address, TLS checked against the host's name, answers read only so far and only as
+HTTP/1.x allows."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Self
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from registry.notify.safety import ResolvedTarget
+from registry.notify.sending import AsyncConnections, BadAnswer, ConnectError, _request
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class KeepAliveReceiver:
+    """HTTP/1.1 on 127.0.0.1, keeping connections open; counts connections and requests,
+    and answers `answer_bytes` of body (drip: one byte per `drip` seconds)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        receiver = self
+        self.connections = 0
+        self.requests: list[dict[str, str]] = []
+        self.server_names: list[str | None] = []
+        self.answer_bytes = 2
+        self.drip = 0.0
+        self.close_after_answer = False
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                receiver.connections += 1
+                super().setup()
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append({k.lower(): v for k, v in self.headers.items()})
+                self.send_response(200)
+                self.send_header("Content-Length", str(receiver.answer_bytes))
+                self.end_headers()
+                for _ in range(receiver.answer_bytes):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(receiver.drip)
+                # Closes without saying so, as a receiver whose idle timeout ran out.
+                self.close_connection = receiver.close_after_answer
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            tls.sni_callback = lambda sock, name, context: self.server_names.append(name)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def target(self, host: str = "hooks.test", scheme: str = "http") -> ResolvedTarget:
+        """`host` checked and found at 127.0.0.1 (the name itself resolves nowhere)."""
+        return ResolvedTarget(f"{scheme}://{host}:{self.port}/hook", scheme, host, self.port,
+                              "/hook", ("127.0.0.1",))
+
+
+def in_loop(test: Callable[[AsyncConnections], Awaitable], **pool) -> AsyncConnections:
+    """Run `test` with a pool of its own in an event loop; the pool, once closed."""
+    connections = AsyncConnections(**pool)
+
+    async def run() -> None:
+        try:
+            await test(connections)
+        finally:
+            await connections.close()
+
+    asyncio.run(run())
+    return connections
+
+
+async def post(connections: AsyncConnections, target: ResolvedTarget, *,
+               read_at_most: int = 4096) -> int:
+    return await connections.post(target, b'{"a":1}', {"Host": f"{target.host}:{target.port}"},
+                                  read_at_most=read_at_most)
+
+
+def test_one_connection_serves_one_attempt_after_another():
+    statuses = []
+    with KeepAliveReceiver() as receiver:
+        async def test(connections):
+            for _ in range(20):
+                statuses.append(await post(connections, receiver.target()))
+        connections = in_loop(test)
+    assert statuses == [200] * 20
+    assert (connections.opened, receiver.connections, len(receiver.requests)) == (1, 1, 20)
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_name_as_host():
+    with KeepAliveReceiver() as receiver:
+        async def test(connections):
+            assert await post(connections, receiver.target("hooks.test")) == 200  # not resolved
+        in_loop(test)
+    assert receiver.requests[0]["host"] == f"hooks.test:{receiver.port}"
+    assert receiver.requests[0]["content-length"] == "7"
+
+
+def test_a_request_is_written_whole_or_not_at_all():
+    head, _, body = _request("/hook?a=1", {"webhook-id": "msg_1"}, b"{}").partition(
+        b"\r\n\r\n")
+    assert head.split(b"\r\n") == [b"POST /hook?a=1 HTTP/1.1", b"Content-Length: 2",
+                                    b"webhook-id: msg_1"]
+    assert body == b"{}"
+    with pytest.raises(ValueError, match="header"):
+        _request("/", {"webhook-id": "a\r\nX-Injected: 1"}, b"")
+    for path in ("/a b", "/a\x00", "/caf\u00e9"):
+        with pytest.raises(ValueError, match="path"):
+            _request(path, {}, b"")
+
+
+def test_an_answer_longer_than_the_limit_ends_its_connection():
+    with KeepAliveReceiver() as receiver:
+        receiver.answer_bytes = 300
+
+        async def test(connections):
+            for _ in range(2):
+                assert await post(connections, receiver.target(), read_at_most=100) == 200
+        connections = in_loop(test)
+    assert connections.opened == 2
+
+
+def test_a_connection_the_receiver_closed_while_idle_is_not_used_again():
+    with KeepAliveReceiver() as receiver:
+        receiver.close_after_answer = True
+
+        async def test(connections):
+            assert await post(connections, receiver.target()) == 200
+            await asyncio.sleep(0.1)  # the receiver's close has arrived
+            assert await post(connections, receiver.target()) == 200
+        connections = in_loop(test)
+    assert connections.opened == 2 and len(receiver.requests) == 2
+
+
+def test_a_refused_connection_is_a_connect_error():
+    with KeepAliveReceiver() as receiver:
+        target = receiver.target()
+
+    async def test(connections):
+        with pytest.raises(ConnectError, match="refused|Connect call failed"):
+            await post(connections, target)
+    in_loop(test)
+
+
+def test_a_dripping_answer_ends_by_the_attempts_deadline():
+    with KeepAliveReceiver() as receiver:
+        receiver.answer_bytes, receiver.drip = 50, 0.1
+        started = time.monotonic()
+
+        async def test(connections):
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await post(connections, receiver.target())
+        in_loop(test)
+        assert time.monotonic() - started < 1.5
+
+
+# -- answers as HTTP/1.x allows ---------------------------------------------------------
+
+
+class CannedReceiver:
+    """Answers every request on 127.0.0.1 with the same bytes; counts connections."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.connections = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self._server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(sock,), daemon=True).start()
+
+    def _serve(self, sock: socket.socket) -> None:
+        with sock:
+            pending = b""
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    pending += data
+                head, _, pending = pending.partition(b"\r\n\r\n")
+                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                                  if line.lower().startswith(b"content-length")))
+                while len(pending) < length:
+                    pending += sock.recv(65536)
+                pending = pending[length:]
+                sock.sendall(self.answer)
+
+    def close(self) -> None:
+        self._server.close()
+
+    def target(self) -> ResolvedTarget:
+        return ResolvedTarget(f"http://hooks.test:{self.port}/hook", "http", "hooks.test",
+                              self.port, "/hook", ("127.0.0.1",))
+
+
+def twice(answer: bytes) -> tuple[list[int], int]:
+    """The statuses of two attempts to a receiver answering `answer`, and how many
+    connections they took."""
+    receiver = CannedReceiver(answer)
+    statuses: list[int] = []
+
+    async def test(connections):
+        for _ in range(2):
+            async with asyncio.timeout(5):
+                statuses.append(await post(connections, receiver.target()))
+    try:
+        in_loop(test)
+    finally:
+        receiver.close()
+    return statuses, receiver.connections
+
+
+def test_a_chunked_answer_is_read_to_its_end_and_the_connection_kept():
+    answer = (b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"4;note=x\r\nok, \r\n3\r\nyes\r\n0\r\nX-Trailer: 1\r\n\r\n")
+    assert twice(answer) == ([202, 202], 1)
+
+
+def test_an_interim_answer_is_passed_over():
+    answer = (b"HTTP/1.1 100 Continue\r\n\r\n"
+              b"HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n")
+    assert twice(answer) == ([204, 204], 1)
+
+
+@pytest.mark.parametrize("answer", [
+    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+    b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000,
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1388\r\n" + b"x" * 5000
+    + b"\r\n0\r\n\r\n",
+], ids=["close", "http-1.0", "too long", "chunked too long"])
+def test_an_answer_that_ends_its_connection_is_not_reused(answer):
+    assert twice(answer) == ([200, 200], 2)
+
+
+@pytest.mark.parametrize("answer", [
+    b"ICY 200 OK\r\n\r\n",
+    b"HTTP/1.1 2x0 OK\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n",
+    b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n",
+], ids=["not http", "bad status", "no colon", "bad length", "too many headers", "long line"])
+def test_an_answer_that_is_not_http_is_refused(answer):
+    receiver = CannedReceiver(answer)
+
+    async def test(connections):
+        with pytest.raises(BadAnswer):
+            async with asyncio.timeout(5):
+                await post(connections, receiver.target())
+    try:
+        in_loop(test)
+    finally:
+        receiver.close()
+
+
+# -- TLS ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for hooks.test (and no other name), key beside it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hooks.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("hooks.test")]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return folder / "cert.pem", folder / "key.pem"
+
+
+def tls_pair(certificate) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    cert, key = certificate
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=str(cert))
+
+
+def test_tls_sends_the_name_and_checks_the_certificate_against_it(certificate):
+    server, client = tls_pair(certificate)
+    statuses = []
+    with KeepAliveReceiver(tls=server) as receiver:
+        target = receiver.target("hooks.test", scheme="https")
+
+        async def test(connections):
+            for _ in range(3):
+                statuses.append(await post(connections, target))
+        connections = in_loop(test, tls=client)
+    assert statuses == [200] * 3
+    assert receiver.server_names[:1] == ["hooks.test"]
+    assert connections.opened == 1
+
+
+def test_tls_refuses_a_certificate_for_another_name(certificate):
+    server, client = tls_pair(certificate)
+    with KeepAliveReceiver(tls=server) as receiver:
+        async def test(connections):
+            with pytest.raises(ConnectError, match="certificate verify failed"):
+                await post(connections, receiver.target("other.test", scheme="https"))
+        in_loop(test, tls=client)
