@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import Self
 
 import pytest
-from benchlib import POSTGRES_URL, free_port, own_postgres_database, tree_cpu_seconds
+from benchlib import (
+    POSTGRES_URL,
+    free_port,
+    own_postgres_database,
+    speed_probe,
+    tree_cpu_seconds,
+)
 from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -229,7 +235,8 @@ def run(backend: str, count: int, tmp_path: Path) -> None:
     print()
     print(f"== bench_fanout [{backend}, {count} worker{'s' if count > 1 else ''}] ==")
     print(f"machine: nproc={os.cpu_count()} python={sys.version.split()[0]} load average "
-          f"{os.getloadavg()[0]:.2f}; worker batch {settings.WORKER_BATCH_SIZE}, concurrency "
+          f"{os.getloadavg()[0]:.2f}; speed probe {speed_probe():.2f} s (a fixed Python loop); "
+          f"worker batch {settings.WORKER_BATCH_SIZE}, concurrency "
           f"{settings.WORKER_CONCURRENCY}")
     print(f"enqueue (in the API request): {enqueued - started:.2f} s; first to last request "
           f"at the receiver: {sending:.2f} s; received {receiver.received} over "

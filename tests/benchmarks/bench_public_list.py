@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from benchlib import children_cpu_seconds, free_port, tree_cpu_seconds
+from benchlib import children_cpu_seconds, free_port, speed_probe, tree_cpu_seconds
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -260,12 +260,14 @@ def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.0f}, min {min(values):.0f}, max {max(values):.0f}"
 
 
-def report(results: list[dict], facts: dict, cpu_us: dict, loads: tuple) -> None:
+def report(results: list[dict], facts: dict, cpu_us: dict, loads: tuple,
+           speeds: tuple[float, float]) -> None:
     print()
     print("== bench_public_list ==")
     print(f"machine: nproc={os.cpu_count()} python={sys.version.split()[0]}; load average "
           f"{loads[0][0]:.2f} before, {loads[1][0]:.2f} after (other work on the machine "
-          f"moves req/s; the ratios of alternating rounds and the CPU figures less)")
+          f"moves req/s; the ratios of alternating rounds and the CPU figures less); speed "
+          f"probe {speeds[0]:.2f} s before, {speeds[1]:.2f} s after (a fixed Python loop)")
     print(f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS}, {ROUNDS} alternating rounds of "
           f"{DURATION} s (after {WARMUP} s warm-up each), on the same machine as gunicorn; "
           f"gunicorn.conf.py as served (access log to a file), LOG_LEVEL=WARNING")
@@ -346,7 +348,8 @@ def test_public_list_throughput(tmp_path: Path) -> None:
     body_file.write_bytes(body)
     facts = {"size": len(body), "content_type": content_type, "etag": etag}
     cpu_us = inprocess(url, body, content_type, etag)
-    load_before = os.getloadavg()
+    load_before, speed_before = os.getloadavg(), speed_probe()
     results = [measure(label, arguments, url, body_file, content_type, etag, tmp_path)
                for label, arguments in SETTINGS]
-    report(results, facts, cpu_us, (load_before, os.getloadavg()))
+    report(results, facts, cpu_us, (load_before, os.getloadavg()),
+           (speed_before, speed_probe()))

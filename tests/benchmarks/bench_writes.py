@@ -51,6 +51,7 @@ from benchlib import (
     SERVICES,
     own_postgres_database,
     percentile,
+    speed_probe,
 )
 from sqlalchemy import func, select
 
@@ -312,7 +313,7 @@ def _line(name: str, timings: list[tuple[float, float]]) -> str:
 
 
 def run(backend: str, tmp_path: Path) -> None:
-    load_before = os.getloadavg()[0]
+    load_before, speed_before = os.getloadavg()[0], speed_probe()
     with database(backend, tmp_path, "writes") as url, \
             database(backend, tmp_path, "small") as small_url:
         started = time.perf_counter()
@@ -324,7 +325,7 @@ def run(backend: str, tmp_path: Path) -> None:
     with database(backend, tmp_path, "list") as url:
         assert seed(url, LIST_PROCESSORS)["processors"] == LIST_PROCESSORS
         cold = measure_cold_list(url)
-    load_after = os.getloadavg()[0]
+    load_after, speed_after = os.getloadavg()[0], speed_probe()
     assert cold["listed"] == LIST_PROCESSORS and cold["upcoming"] == 0, cold
 
     timings, small = measured["large"], measured["small"]
@@ -339,7 +340,8 @@ def run(backend: str, tmp_path: Path) -> None:
     print(f"== bench_writes [{backend}] ==")
     print(f"machine: nproc={os.cpu_count()} python={sys.version.split()[0]} load average "
           f"{load_before:.2f} before, {load_after:.2f} after (other work skews wall-clock "
-          "numbers)")
+          f"numbers); speed probe {speed_before:.2f} s before, {speed_after:.2f} s after (a "
+          "fixed Python loop: when it is slow, every figure here is)")
     print(f"data: {PROCESSORS} listed processors with their additions and public versions, "
           f"seeded in bulk in {seeded_in:.1f}s; {WRITE_ROUNDS} rounds of the three writes "
           f"through the Flask test client, each alternating with the same write on a "
@@ -368,7 +370,8 @@ def run(backend: str, tmp_path: Path) -> None:
           + f" target_p95_ms={TARGET_WRITE_P95_MS:.0f} list_processors={cold['listed']} "
           f"cold_median_ms={median:.1f} cold_min_ms={min(rounds):.1f} "
           f"cold_max_ms={max(rounds):.1f} body_bytes={cold['body_bytes']} "
-          f"target_cold_ms={TARGET_COLD_MS:.0f} nproc={os.cpu_count()}")
+          f"target_cold_ms={TARGET_COLD_MS:.0f} nproc={os.cpu_count()} "
+          f"speed_probe_s={speed_before:.2f},{speed_after:.2f}")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
