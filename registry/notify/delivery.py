@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -20,8 +19,8 @@ from registry.changes.wire import PublicChangeSchema, public_change
 from registry.config import Settings
 from registry.notify import email as mail
 from registry.notify.models import Delivery, Subscription
-from registry.notify.safety import UnsafeUrl, check_url, host_header, needs_dns
-from registry.notify.sending import AsyncConnections
+from registry.notify.safety import UnsafeUrl, check_url, dns_name, host_header
+from registry.notify.sending import AsyncConnections, Resolver
 from registry.notify.services import objection_url, signing_secrets
 from registry.notify.vocabularies import DeliveryPurpose, SubscriptionKind
 
@@ -170,10 +169,10 @@ def deliver(message: Message, settings: Settings) -> None:
 
 
 async def deliver_webhook(message: Message, connections: AsyncConnections, settings: Settings,
-                          in_thread: Callable[..., Awaitable[Any]]) -> int:
+                          resolver: Resolver) -> int:
     """POST a webhook; the receiver's status code. The whole attempt (checking the URL,
     connecting, sending, reading the answer) ends by WEBHOOK_TIMEOUT_SECONDS, or raises
-    `TimedOut`; a URL check that needs DNS runs through `in_thread`."""
+    `TimedOut`; a URL check that needs DNS runs in `resolver`'s threads."""
     seconds = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
         async with asyncio.timeout(seconds):
@@ -181,7 +180,8 @@ async def deliver_webhook(message: Message, connections: AsyncConnections, setti
             check = partial(check_url, message.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
                             allow_http=settings.WEBHOOK_ALLOW_HTTP)
             try:
-                target = await in_thread(check) if needs_dns(message.url) else check()
+                name = dns_name(message.url)
+                target = await resolver.run(name, check) if name else check()
             except UnsafeUrl as error:
                 raise Undeliverable(f"the webhook URL is refused: {error}") from error
             headers = {**signed_headers(message, datetime.now(UTC)), "Host": host_header(target)}

@@ -59,13 +59,14 @@ def check_url(
     return ResolvedTarget(url, scheme, host, port, path_and_query, addresses)
 
 
-def needs_dns(url: str) -> bool:
-    """Whether checking `url` resolves a name (its host is no address); a URL that
-    cannot be parsed needs none (checking it fails at once)."""
+def dns_name(url: str) -> str | None:
+    """The host name checking `url` resolves; None when its host is an address, or when
+    it cannot be parsed (checking it fails at once)."""
     try:
-        return _parsed(url.strip(), True, True)[4] is None
+        _, host, _, _, literal = _parsed(url.strip(), True, True)
     except UnsafeUrl:
-        return False
+        return None
+    return host if literal is None else None
 
 
 # A fan-out checks one URL per delivery: what needs no DNS is the same every time. One

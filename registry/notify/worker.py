@@ -34,7 +34,7 @@ from registry.db import utcnow
 from registry.notify import delivery as send
 from registry.notify.heartbeat import Pulse
 from registry.notify.models import Delivery, DeliveryAttempt, Subscription
-from registry.notify.sending import AsyncConnections, Loop
+from registry.notify.sending import AsyncConnections, Loop, Resolver
 from registry.notify.vocabularies import (
     AttemptOutcome,
     DeliveryPurpose,
@@ -97,6 +97,7 @@ class Worker:
         self.connections = AsyncConnections()
         self.sending = Loop(name="delivery",
                             blocking_threads=min(8, self.settings.WORKER_CONCURRENCY))
+        self.resolver = Resolver(self.settings.WORKER_CONCURRENCY)
         self._limit = asyncio.Semaphore(self.settings.WORKER_CONCURRENCY)
         self._tasks: set[asyncio.Task] = set()
         # Results come back on a queue: the loop waits for any of them in O(1).
@@ -131,6 +132,7 @@ class Worker:
         """Close the idle connections and end the sending loop (nothing is in flight
         between batches)."""
         self.sending.close(last=self.connections.close)
+        self.resolver.close()
 
     def _start(self, jobs: list[Job]) -> None:
         """In the sending loop: one task per job, at most WORKER_CONCURRENCY at once."""
@@ -273,7 +275,7 @@ class Worker:
             return None
         try:
             status = await send.deliver_webhook(job.message, self.connections, self.settings,
-                                                self.sending.in_thread)
+                                                self.resolver)
         except Exception as error:  # noqa: BLE001 - any failure is recorded, never raised
             return _failed(error, started)
         return _answered(status, started)

@@ -22,7 +22,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from registry.notify.safety import ResolvedTarget
-from registry.notify.sending import AsyncConnections, BadAnswer, ConnectError, _request
+from registry.notify.sending import (
+    AsyncConnections,
+    BadAnswer,
+    ConnectError,
+    Receiver,
+    Resolver,
+    _request,
+)
 
 
 class _Server(ThreadingHTTPServer):
@@ -81,6 +88,9 @@ class KeepAliveReceiver:
     def __exit__(self, *exc_info) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def target_receiver(self) -> Receiver:
+        return Receiver(False, "127.0.0.1", self.port, "hooks.test")
 
     def target(self, host: str = "hooks.test", scheme: str = "http") -> ResolvedTarget:
         """`host` checked and found at 127.0.0.1 (the name itself resolves nowhere)."""
@@ -257,6 +267,10 @@ def test_a_chunked_answer_is_read_to_its_end_and_the_connection_kept():
     assert twice(answer) == ([202, 202], 1)
 
 
+def test_an_answer_with_bare_line_feeds_is_read_as_http_client_reads_it():
+    assert twice(b"HTTP/1.1 200 OK\nContent-Length: 2\n\nok") == ([200, 200], 1)
+
+
 def test_an_interim_answer_is_passed_over():
     answer = (b"HTTP/1.1 100 Continue\r\n\r\n"
               b"HTTP/1.1 204 No Content\r\nServer: x\r\n\r\n")
@@ -269,9 +283,17 @@ def test_an_interim_answer_is_passed_over():
     b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 5000,
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1388\r\n" + b"x" * 5000
     + b"\r\n0\r\n\r\n",
-], ids=["close", "http-1.0", "too long", "chunked too long"])
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+     b"0\r\n\r\n"),
+], ids=["close", "http-1.0", "too long", "chunked too long", "both lengths"])
 def test_an_answer_that_ends_its_connection_is_not_reused(answer):
     assert twice(answer) == ([200, 200], 2)
+
+
+def test_a_no_content_answer_that_claims_a_body_is_not_reused():
+    # Its "body" would otherwise be read as the answer to the next request.
+    assert twice(b"HTTP/1.1 204 No Content\r\nContent-Length: 3\r\n\r\nabc") == (
+        [204, 204], 2)
 
 
 @pytest.mark.parametrize("answer", [
@@ -281,7 +303,22 @@ def test_an_answer_that_ends_its_connection_is_not_reused(answer):
     b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
     b"HTTP/1.1 200 OK\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n",
     b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n",
-], ids=["not http", "bad status", "no colon", "bad length", "too many headers", "long line"])
+    b"HTTP/1.1 200 OK\r\nContent-Length: " + b"9" * 4400 + b"\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nX-A: 1\r\n folded: on\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 101 Switching Protocols\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+    b"HTTP/1.1 100 Continue\r\n\r\n" * 6 + b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + b"-2\r\n" * 50 + b"0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x10\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokXX0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + b"1;" + b"e" * 60000 + b"\r\nx\r\n1;" + b"e" * 60000 + b"\r\nx\r\n0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+    + b"X-Trailer: 1\r\n" * 101 + b"\r\n",
+], ids=["not http", "bad status", "no colon", "bad length", "too many headers", "long line",
+        "huge length", "folded header", "101", "endless interim answers", "negative chunk",
+        "0x chunk", "chunk overrun", "chunk extensions past the head budget",
+        "endless trailers"])
 def test_an_answer_that_is_not_http_is_refused(answer):
     receiver = CannedReceiver(answer)
 
@@ -293,6 +330,87 @@ def test_an_answer_that_is_not_http_is_refused(answer):
         in_loop(test)
     finally:
         receiver.close()
+
+
+# -- what is kept open --------------------------------------------------------------------
+
+
+def test_idle_connections_are_capped_in_all_the_least_recently_used_going_first():
+    receivers = [CannedReceiver(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                 for _ in range(5)]
+    kept = []
+
+    async def test(connections):
+        for receiver in receivers:
+            assert await post(connections, receiver.target()) == 200
+            kept.append(connections.idle())
+        assert await post(connections, receivers[-1].target()) == 200  # still kept
+        assert await post(connections, receivers[0].target()) == 200  # was dropped
+    try:
+        connections = in_loop(test, idle_in_all=3)
+    finally:
+        for receiver in receivers:
+            receiver.close()
+    assert kept == [1, 2, 3, 3, 3]
+    assert connections.opened == 6
+
+
+def test_idle_connections_are_closed_after_a_while_and_when_the_receiver_closed_them():
+    with KeepAliveReceiver() as receiver, KeepAliveReceiver() as closing:
+        closing.close_after_answer = True
+
+        async def test(connections):
+            assert await post(connections, receiver.target()) == 200
+            assert await post(connections, closing.target()) == 200
+            await asyncio.sleep(0.1)  # the receiver's close has arrived
+            connections._swept = float("-inf")  # the once-a-second sweep is due
+            connections.idle_seconds = 3600
+            assert await post(connections, receiver.target()) == 200
+            assert connections.idle() == 1  # the closed one is gone, not kept for ever
+            connections.idle_seconds, connections._swept = 0, float("-inf")
+            connections._expire()
+            assert connections.idle() == 0  # and an old one is closed too
+        connections = in_loop(test)
+    assert connections.opened == 2
+
+
+def test_a_connection_that_is_dropped_is_closed_at_once():
+    closed = []
+    with KeepAliveReceiver() as receiver:
+        receiver.close_after_answer = True
+
+        async def test(connections):
+            link = await connections._take(receiver.target_receiver())
+            sock = link.writer.get_extra_info("socket")
+            link.close()
+            await asyncio.sleep(0)
+            closed.append(sock.fileno())
+        in_loop(test)
+    assert closed == [-1]  # no goodbye to wait for: the socket is closed
+
+
+def test_one_slow_dns_name_cannot_hold_up_the_others():
+    resolver = Resolver(threads=4)
+    release = threading.Event()
+    finished: list[str] = []
+
+    def slow() -> str:
+        release.wait(10)
+        return "slow"
+
+    async def test() -> None:
+        slow_ones = [asyncio.ensure_future(resolver.run("slow.example", slow))
+                     for _ in range(8)]
+        async with asyncio.timeout(2):
+            finished.append(await resolver.run("fast.example", lambda: "fast"))
+        release.set()
+        finished.extend(await asyncio.gather(*slow_ones))
+    try:
+        asyncio.run(test())
+    finally:
+        release.set()
+        resolver.close()
+    assert finished == ["fast"] + ["slow"] * 8
 
 
 # -- TLS ------------------------------------------------------------------------------
