@@ -349,12 +349,14 @@ class Loop:
     async def in_thread(self, function: Callable, *args):
         return await self.loop.run_in_executor(self.blocking, function, *args)
 
-    def close(self, last: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Stop the loop after `last()` has run in it; end the thread pool. Once."""
+    def close(self, last: Callable[[], Awaitable[None]] | None = None, *,
+              wait: float = 30.0) -> None:
+        """Stop the loop after `last()` has run in it (for up to `wait` seconds); end the
+        thread pool. Once."""
         if self.loop.is_closed():
             return
         if last is not None:
-            asyncio.run_coroutine_threadsafe(last(), self.loop).result(30)
+            asyncio.run_coroutine_threadsafe(last(), self.loop).result(wait)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(30)
         self.loop.close()

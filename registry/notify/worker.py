@@ -129,10 +129,16 @@ class Worker:
             log.info("delivery worker %s stopped", self.name)
 
     def close(self) -> None:
-        """Close the idle connections and end the sending loop (nothing is in flight
-        between batches)."""
-        self.sending.close(last=self.connections.close)
+        """Let attempts still in flight end (only after a batch failed midway is there
+        any), close the idle connections and end the sending loop."""
+        self.sending.close(last=self._finish, wait=self.settings.WEBHOOK_TIMEOUT_SECONDS + 5)
         self.resolver.close()
+
+    async def _finish(self) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks),
+                               timeout=self.settings.WEBHOOK_TIMEOUT_SECONDS + 1)
+        await self.connections.close()
 
     def _start(self, jobs: list[Job]) -> None:
         """In the sending loop: one task per job, at most WORKER_CONCURRENCY at once."""

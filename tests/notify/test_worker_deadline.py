@@ -17,6 +17,7 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from registry import db
+from registry.db import utcnow
 from registry.notify import worker as worker_module
 from registry.notify.models import Delivery
 from tests.factories import create_processor
@@ -275,3 +276,25 @@ def test_a_job_that_waited_too_long_for_its_turn_is_left_for_the_next_claim(
     assert len(dripping.requests) == 1
     statuses = {delivery_of(app, s["id"]).status for s in (first, second)}
     assert statuses == {"pending", "sending"}  # the unsent one waits for its lease to end
+
+
+def test_closing_a_worker_lets_the_attempts_in_flight_end(app, editor, dripping: DripReceiver):
+    subscribe_dripping(editor, dripping)
+    create_processor(editor)
+    worker = worker_module.Worker(app, name="test-worker")
+    with app.app_context():
+        jobs = worker.claim(utcnow())
+        worker.prepare(jobs)
+        db.session.commit()
+    worker.sending.call(worker._start, jobs)  # sent, as run_once would, but not awaited
+    deadline = time.monotonic() + 5
+    while not dripping.requests:
+        assert time.monotonic() < deadline, "the attempt never reached the receiver"
+        time.sleep(0.02)
+
+    worker.close()  # as after a batch that failed midway
+
+    [(job, outcome)] = [worker._ended.get_nowait()]
+    assert job.delivery_id == jobs[0].delivery_id
+    assert outcome.outcome == "retry" and "timed out" in outcome.error
+    assert not worker.sending._thread.is_alive()
