@@ -136,10 +136,12 @@ class AsyncConnections:
 
     async def _take(self, receiver: Receiver) -> _Link:
         self._expire()
-        idle = self._idle.get(receiver)
+        idle = self._idle.get(receiver, [])
         while idle:
             link = idle.pop()
             del self._by_age[link]
+            if not idle:
+                del self._idle[receiver]
             if not link.dropped():
                 return link
             link.close()
@@ -149,7 +151,7 @@ class AsyncConnections:
                 receiver.address, receiver.port, limit=MAX_LINE,
                 ssl=self.tls if receiver.tls else None,
                 server_hostname=receiver.name if receiver.tls else None)
-        except (TimeoutError, asyncio.CancelledError):
+        except TimeoutError:  # an OSError too, but the attempt's deadline, not a refusal
             raise
         except OSError as error:  # ssl.SSLError too
             raise ConnectError(str(error)) from error
@@ -333,7 +335,7 @@ class Resolver:
 
 class Loop:
     """An asyncio loop in a thread of its own, with a thread pool beside it for what
-    blocks (smtplib, DNS)."""
+    blocks (smtplib; DNS has a `Resolver` of its own)."""
 
     def __init__(self, *, name: str, blocking_threads: int) -> None:
         self.loop = asyncio.new_event_loop()

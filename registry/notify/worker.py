@@ -21,6 +21,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -231,27 +232,16 @@ class Worker:
                 others.append(job)
                 continue
             job.webhook = row.subscription_id
-            try:
-                if not _sendable(row, row):
-                    job.problem = f"subscription is {row.status}"
-                    continue
-                job.message = send.build_event_webhook(row, db.session, self.settings, payloads)
-            except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
-                job.problem = _cannot_build(row.id, row.subscription_id, row.event_seq, error)
+            _build(job, row, row, lambda row=row: send.build_event_webhook(
+                row, db.session, self.settings, payloads))
         deliveries = _batch(others)
         for job in others:
             delivery = deliveries[job.delivery_id]
             subscription = delivery.subscription
             if subscription is not None and subscription.kind == SubscriptionKind.WEBHOOK:
                 job.webhook = subscription.id
-            try:
-                if subscription is not None and not _sendable(subscription, delivery):
-                    job.problem = f"subscription is {subscription.status}"
-                    continue
-                job.message = send.build(delivery, subscription, self.settings, payloads)
-            except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
-                job.problem = _cannot_build(delivery.id, delivery.subscription_id,
-                                            delivery.event_seq, error)
+            _build(job, subscription, delivery, lambda delivery=delivery: send.build(
+                delivery, delivery.subscription, self.settings, payloads))
 
     # -- sending --------------------------------------------------------------------------
 
@@ -295,7 +285,7 @@ class Worker:
         now = utcnow()
         held = _held(jobs)
         changes: dict[tuple[str, ...], list[dict]] = {}
-        attempts, delivered, told = [], set(), []
+        attempts, delivered, failed = [], set(), set()
         for job, outcome in zip(jobs, outcomes, strict=True):
             if job.delivery_id not in held:
                 continue  # our lease ran out and someone else owns it now
@@ -311,7 +301,7 @@ class Worker:
                 if outcome.outcome == AttemptOutcome.DELIVERED:
                     delivered.add(job.webhook)
                 else:
-                    told.append((job.webhook, outcome))
+                    failed.add(job.webhook)
         for rows in changes.values():
             db.session.execute(RECORD_DELIVERY, rows)
         if attempts:
@@ -320,13 +310,12 @@ class Worker:
         # A success ends a subscription's failing streak; one that was not failing is not
         # written at all. A subscription that also failed here is brought up to date below,
         # in the order its attempts ended.
-        clear = delivered - {sid for sid, _ in told}
+        clear = delivered - failed
         if clear:  # (a set of ids, so a fan-out's many rows are one short statement)
             db.session.execute(update(SUBSCRIPTIONS)
                                .where(SUBSCRIPTIONS.c.id.in_(clear),
                                       SUBSCRIPTIONS.c.failing_since.is_not(None))
                                .values(failing_since=None))
-        failed = {sid for sid, _ in told}
         if failed:
             subscriptions = {s.id: s for s in db.session.scalars(
                 select(Subscription).where(Subscription.id.in_(failed)))}
@@ -373,6 +362,19 @@ class Worker:
                 f"Every delivery since {subscription.failing_since.isoformat()} failed; "
                 f"ask {subscription.created_by} (who set it up) to fix the receiver, then "
                 "set status to active.")
+
+
+def _build(job: Job, subscription: Subscription | Row | None, delivery: Delivery | Row,
+           make: Callable[[], send.Message]) -> None:
+    """Set the job's message (`make()`), or the problem that keeps it from being sent."""
+    try:
+        if subscription is not None and not _sendable(subscription, delivery):
+            job.problem = f"subscription is {subscription.status}"
+            return
+        job.message = make()
+    except Exception as error:  # noqa: BLE001 - recorded on the delivery, never raised
+        job.problem = _cannot_build(delivery.id, delivery.subscription_id, delivery.event_seq,
+                                    error)
 
 
 def _failed(error: Exception, started: float) -> Outcome:
