@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from registry.db import Base, JSONType, UTCDateTime, new_id, utcnow
 
@@ -54,6 +54,11 @@ class Processor(Base):
         order_by="Dpa.signed_on",
         lazy="selectin",
     )
+
+    # Whether any processor names this one as its parent: loaded only where asked for
+    # (`services.get_processor`), else None (not known). Writing this row changes nothing
+    # of it, so a flush keeps it.
+    has_sub_processors: Mapped[bool | None] = query_expression(expire_on_flush=False)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, String, cast, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased, joinedload, with_expression
 
 from registry.adequacy.services import location_adequacy
 from registry.adequacy.transfers import Transfer, transfer_basis
@@ -31,7 +31,8 @@ from registry.changes.schemas import ChangeEventSchema
 from registry.changes.services import Announcement, Notice, Subject
 from registry.changes.vocabularies import LISTING_TYPES, EventType
 from registry.config import Settings
-from registry.customers.services import longest_notice
+from registry.customers.models import Customer
+from registry.customers.services import customers_at, longest_notice
 from registry.db import new_id
 from registry.errors import ProblemError, field_error, found
 from registry.notify.services import enqueue_event
@@ -87,6 +88,8 @@ def sub_processor_chain(session: Session, processor: Processor, *, regime: str,
                         on: date) -> list[dict[str, Any]]:
     """Every processor below `processor` (its sub-processors, theirs, ...), nearest
     first, each with its locations' transfer bases."""
+    if processor.has_sub_processors is False:
+        return []
     chain, seen, level, depth = [], {processor.id}, [processor.id], 0
     while level:
         depth += 1
@@ -142,8 +145,20 @@ def processor_query(filters: dict[str, Any]) -> Select[tuple[Processor]]:
     return query
 
 
+_SUB_PROCESSOR = aliased(Processor)
+# A processor as a whole in one query (an aggregate is a few rows), with whether it has
+# sub-processors, so presenting one without any asks nothing more.
+_WHOLE = (
+    joinedload(Processor.locations).joinedload(Location.safeguards),
+    joinedload(Processor.dpas),
+    with_expression(Processor.has_sub_processors,
+                    exists().where(_SUB_PROCESSOR.parent_id == Processor.id)),
+)
+
+
 def get_processor(session: Session, processor_id: str) -> Processor:
-    return found(session.get(Processor, processor_id), f"No processor with id {processor_id!r}.")
+    return found(session.get(Processor, processor_id, options=_WHOLE),
+                 f"No processor with id {processor_id!r}.")
 
 
 def get_location(session: Session, processor: Processor, location_id: str) -> Location:
@@ -240,11 +255,14 @@ def _lock_change_log(session: Session) -> None:
     changes.serialise_event_writes(session)
 
 
-def _touch(session: Session, processor: Processor, now: datetime) -> None:
+def _touch(session: Session, processor: Processor, now: datetime, *,
+           announcing: bool = False) -> None:
     """Bump the aggregate's version (any change below it conflicts with a stale writer)
-    and flush, so that what is announced is what is stored."""
+    and flush it; `announcing`, it is flushed with the events `_announce` writes next
+    (one flush: what is announced is what is stored, or neither is)."""
     processor.updated_at = now
-    session.flush()
+    if not announcing:
+        session.flush()
 
 
 def _retire_replaced(session: Session, processor: Processor, before: facts.Facts,
@@ -265,36 +283,47 @@ def _retire_replaced(session: Session, processor: Processor, before: facts.Facts
 
 def _announce(session: Session, processor: Processor, before: facts.Facts,
               announcement: Announcement, *, settings: Settings, now: datetime,
-              replaced: Processor | None = None) -> list[ChangeEvent]:
-    """The change events of this write; the processor keeps when its listing changes."""
+              replaced: Processor | None = None, new: bool = False) -> list[ChangeEvent]:
+    """The change events of this write (`new`: of a processor it creates), with their
+    notices queued. The processor keeps when its listing changes, set before the events
+    are flushed (so a new processor is inserted once, already dated). The customers are
+    read once, for the notice owed and for the notices."""
     after = public_facts(processor)
+    if after == before:
+        return []  # nothing public changed: nothing to announce, no one to tell
+
+    def keep_listing(events: list[ChangeEvent]) -> None:
+        for event in events:
+            if event.type in LISTING_TYPES:
+                processor.effective_at = event.effective_at
+                processor.notice_override_reason = event.notice_override_reason
+
+    # Not flushed here: the processor goes with the events. (Customers have no pending
+    # changes to miss: their services flush every write.)
+    with session.no_autoflush:
+        everyone = customers_at(session, now)
     events = changes.announce(
-        session, Subject(processor.id, processor.name), before, after,
-        announcement, notice_days=notice_owed(session, before, after, settings, now), now=now,
-        replaced=Subject(replaced.id, replaced.name) if replaced else None)
+        session, Subject(processor.id, processor.name), before, after, announcement,
+        notice_days=notice_owed(session, before, after, settings, now, among=everyone),
+        now=now, replaced=Subject(replaced.id, replaced.name) if replaced else None,
+        built=keep_listing, new=new)
+    # Notices go to whoever the processor's facts (after the write, or before it when it
+    # left the list) concern.
     for event in events:
-        if event.type in LISTING_TYPES:
-            processor.effective_at = event.effective_at
-            processor.notice_override_reason = event.notice_override_reason
+        enqueue_event(session, event, after or before, now=now, customers=everyone)
     return events
 
 
 def notice_owed(session: Session, before: facts.Facts, after: facts.Facts,
-                settings: Settings, now: datetime) -> Notice:
+                settings: Settings, now: datetime, *, among: list[Customer] | None = None
+                ) -> Notice:
     """The notice a change of these facts needs: the longest contracted by a customer
-    whose services it concerns, never less than NOTICE_PERIOD_DAYS."""
+    whose services it concerns, never less than NOTICE_PERIOD_DAYS. `among`: the
+    customers at `now`, when the caller has read them."""
     services = set(before.get("services") or []) | set(after.get("services") or [])
-    days, customer = longest_notice(session, services, settings.NOTICE_PERIOD_DAYS, at=now)
+    days, customer = longest_notice(session, services, settings.NOTICE_PERIOD_DAYS, at=now,
+                                    among=among)
     return Notice(days, customer.name if customer else None)
-
-
-def _enqueue(session: Session, events: list[ChangeEvent], processor: Processor,
-             before: facts.Facts, now: datetime) -> None:
-    """Notices of these events, to whoever the processor's facts (after the write, or
-    before it when it left the list) concern."""
-    scope = public_facts(processor) or before
-    for event in events:
-        enqueue_event(session, event, scope, now=now)
 
 
 # -- processor ----------------------------------------------------------------
@@ -323,9 +352,8 @@ def create_processor(session: Session, data: dict[str, Any], *, actor: Actor,
         processor.dpas.append(dpa)
     replaced = _retire_replaced(session, processor, {}, announcement)
     session.add(processor)
-    events = _announce(session, processor, {}, announcement, settings=settings, now=now,
-                       replaced=replaced)
-    _enqueue(session, events, processor, {}, now)
+    _announce(session, processor, {}, announcement, settings=settings, now=now,
+              replaced=replaced, new=True)
     session.flush()
     record(session, actor=actor, action="create", entity_type="processor",
            entity_id=processor.id, before=None, after=snapshot(processor))
@@ -343,10 +371,9 @@ def update_processor(session: Session, processor: Processor, data: dict[str, Any
         check_status_move(processor.status, data["status"])
     _apply_processor(processor, data)
     replaced = _retire_replaced(session, processor, before_facts, announcement)
-    _touch(session, processor, now)
-    events = _announce(session, processor, before_facts, announcement, settings=settings,
-                       now=now, replaced=replaced)
-    _enqueue(session, events, processor, before_facts, now)
+    _touch(session, processor, now, announcing=True)
+    _announce(session, processor, before_facts, announcement, settings=settings, now=now,
+              replaced=replaced)
     record(session, actor=actor, action="update", entity_type="processor",
            entity_id=processor.id, before=before, after=snapshot(processor))
     return processor
@@ -378,10 +405,8 @@ def add_location(session: Session, processor: Processor, data: dict[str, Any], *
     location = Location(id=new_id(), position=position)
     _apply_location(location, data)
     processor.locations.append(location)
-    _touch(session, processor, now)
-    events = _announce(session, processor, before_facts, announcement, settings=settings,
-                       now=now)
-    _enqueue(session, events, processor, before_facts, now)
+    _touch(session, processor, now, announcing=True)
+    _announce(session, processor, before_facts, announcement, settings=settings, now=now)
     record(session, actor=actor, action="create", entity_type="location",
            entity_id=location.id, before=None, after=snapshot(location))
     return location
@@ -394,10 +419,8 @@ def update_location(session: Session, location: Location, data: dict[str, Any], 
     processor = location.processor
     before, before_facts = snapshot(location), public_facts(processor)
     _apply_location(location, data)
-    _touch(session, processor, now)
-    events = _announce(session, processor, before_facts, announcement, settings=settings,
-                       now=now)
-    _enqueue(session, events, processor, before_facts, now)
+    _touch(session, processor, now, announcing=True)
+    _announce(session, processor, before_facts, announcement, settings=settings, now=now)
     record(session, actor=actor, action="update", entity_type="location",
            entity_id=location.id, before=before, after=snapshot(location))
     return location
@@ -410,10 +433,8 @@ def delete_location(session: Session, location: Location, *, actor: Actor,
     processor = location.processor
     before_facts = public_facts(processor)
     processor.locations.remove(location)
-    _touch(session, processor, now)
-    events = _announce(session, processor, before_facts, Announcement(), settings=settings,
-                       now=now)
-    _enqueue(session, events, processor, before_facts, now)
+    _touch(session, processor, now, announcing=True)
+    _announce(session, processor, before_facts, Announcement(), settings=settings, now=now)
     record(session, actor=actor, action="delete", entity_type="location",
            entity_id=before["id"], before=before, after=None)
 

@@ -68,10 +68,11 @@ def _shown(locations: list) -> list:
     return services.with_computed(locations, regime=_regime(), on=today_utc())
 
 
-def _presented(processor: ProcessorRow) -> ProcessorRow:
+def _presented(processor: ProcessorRow, *, new: bool = False) -> ProcessorRow:
     _shown(processor.locations)
-    processor.chain = services.sub_processor_chain(db.session, processor, regime=_regime(),
-                                                   on=today_utc())
+    # Nothing can name a processor made by this request as its parent.
+    processor.chain = [] if new else services.sub_processor_chain(
+        db.session, processor, regime=_regime(), on=today_utc())
     blp.set_etag(services.snapshot(processor))
     return processor
 
@@ -122,7 +123,7 @@ class Processors(MethodView):
         """
         processor = services.create_processor(db.session, data, **_writer())
         # Presented in the write's transaction: after the commit it would take another.
-        presented = _presented(processor)
+        presented = _presented(processor, new=True)
         db.session.commit()
         location = url_for("processors.Processor", processor_id=processor.id)
         return presented, 201, {"Location": location}

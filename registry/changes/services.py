@@ -7,12 +7,14 @@ it never changes the catalogue, and it sends nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import Select, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry.adequacy.countries import localised_country_name
 from registry.changes import facts
@@ -94,8 +96,8 @@ def _classify(before: facts.Facts, after: facts.Facts, changes: list[dict]
 
 
 def _effective_at(
-    session: Session, processor_id: str, changes: list[dict], notice: bool,
-    announcement: Announcement, now: datetime, notice_days: Notice,
+    processor_id: str, changes: list[dict], notice: bool, announcement: Announcement,
+    now: datetime, notice_days: Notice, pending: list[ChangeEvent],
 ) -> datetime:
     requested = announcement.effective_at
     if requested is not None and requested < now - timedelta(minutes=1):
@@ -114,7 +116,7 @@ def _effective_at(
             )
     # A change cannot take effect before a pending change it builds on.
     keys = {facts.key_of(c) for c in changes} | {"listed"}
-    for event in pending_events(session, processor_id, now):
+    for event in pending:
         if keys & {facts.key_of(c) for c in event.changes if _concerns(c, event, processor_id)}:
             effective = max(effective, event.effective_at)
     return effective
@@ -124,15 +126,23 @@ def _concerns(change: dict, event: ChangeEvent, processor_id: str) -> bool:
     return change.get("processor_id", event.processor_id) == processor_id
 
 
+def _live(processor_id: str) -> Select[tuple[ChangeEvent]]:
+    """The events that shape a processor's timeline: its own and those that replace it,
+    neither withdrawn nor withdrawals."""
+    return select(ChangeEvent).where(
+        or_(ChangeEvent.processor_id == processor_id, ChangeEvent.replaces_id == processor_id),
+        ChangeEvent.withdrawn_by.is_(None),
+        ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
+    )
+
+
 def pending_events(session: Session, processor_id: str, now: datetime) -> list[ChangeEvent]:
     return list(session.scalars(
-        select(ChangeEvent).where(
-            or_(ChangeEvent.processor_id == processor_id, ChangeEvent.replaces_id == processor_id),
-            ChangeEvent.effective_at > now,
-            ChangeEvent.withdrawn_by.is_(None),
-            ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
-        ).order_by(ChangeEvent.seq)
-    ))
+        _live(processor_id).where(ChangeEvent.effective_at > now).order_by(ChangeEvent.seq)))
+
+
+def _in_effect_order(events: list[ChangeEvent]) -> list[ChangeEvent]:
+    return sorted(events, key=lambda event: (event.effective_at, event.seq))
 
 
 # -- summaries ------------------------------------------------------------------
@@ -162,15 +172,16 @@ def summarise(kind: str, name: str, effective_at: datetime, changes: list[dict],
 
 def _event(session: Session, subject: Subject, kind: EventType, kind_changes: list[dict],
            notice: bool, announcement: Announcement, now: datetime, notice_days: Notice,
-           replaced: Subject | None, described: facts.Facts) -> ChangeEvent:
+           replaced: Subject | None, described: facts.Facts,
+           pending: list[ChangeEvent]) -> ChangeEvent:
     if kind == EventType.PROCESSOR_ADDED and replaced is not None:
         kind = EventType.PROCESSOR_REPLACED
         kind_changes = [*kind_changes, {"field": "listed", "processor_id": replaced.id,
                                         "before": True, "after": False}]
     else:
         replaced = None
-    effective = _effective_at(session, subject.id, kind_changes, notice,
-                              announcement, now, notice_days)
+    effective = _effective_at(subject.id, kind_changes, notice, announcement, now,
+                              notice_days, pending)
     shortened = notice and effective < now + timedelta(days=notice_days.days)
     event = ChangeEvent(
         type=kind,
@@ -214,31 +225,49 @@ def serialise_event_writes(session: Session) -> None:
 def announce(
     session: Session, subject: Subject, before: facts.Facts, after: facts.Facts,
     announcement: Announcement, *, notice_days: Notice, now: datetime,
-    replaced: Subject | None = None,
+    replaced: Subject | None = None, new: bool = False,
+    built: Callable[[list[ChangeEvent]], None] | None = None,
 ) -> list[ChangeEvent]:
     """Record the public change events of a write (from `before` to `after`) in the
     write's transaction, and return them. `replaced` is the processor an addition
-    replaces, already taken off the catalogue's list by the caller. Each event keeps
-    the facts its notice describes: `after`, or `before` when the processor leaves."""
-    if after.get("listed") and not before.get("listed"):
-        # Back on the list: announced against what the list last said of it, since the
-        # edits made while it was off the list were announced to no one.
-        before = last_public_facts(session, subject.id) or before
-    changes = facts.diff(before, after)
-    if not changes:
-        return []
-    serialise_event_writes(session)
-    events = []
+    replaces, already taken off the catalogue's list by the caller; `new`: the write
+    creates the subject, so it was never on the list. Each event keeps the facts its
+    notice describes: `after`, or `before` when the processor leaves. `built` is called
+    with the events before anything is flushed, so the caller's own rows can take what
+    they say in the same flush."""
     # Nothing is flushed until every event is built: a new processor is inserted once.
     with session.no_autoflush:
+        if after.get("listed") and not before.get("listed") and not new:
+            # Back on the list: announced against what the list last said of it, since
+            # the edits made while it was off the list were announced to no one.
+            before = last_public_facts(session, subject.id) or before
+        changes = facts.diff(before, after)
+        if not changes:
+            return []
+        serialise_event_writes(session)
+        # Its stored events from now on, read once: those still to take effect bound
+        # when these may, and the timeline is replayed from these and the new ones.
+        ahead = [] if new else list(session.scalars(
+            _live(subject.id).where(ChangeEvent.effective_at >= now)))
+        pending = [event for event in ahead if event.effective_at > now]
+        events = []
         for kind, kind_changes, notice in _classify(before, after, changes):
             described = before if kind == EventType.PROCESSOR_REMOVED else after
             events.append(_event(session, subject, kind, kind_changes, notice,
-                                 announcement, now, notice_days, replaced, described))
-    if events:
-        session.flush()
-        rebuild_timelines(session, {subject.id} | {e.replaces_id for e in events} - {None},
-                          since=min(e.effective_at for e in events))
+                                 announcement, now, notice_days, replaced, described, pending))
+        if built is not None:
+            built(events)
+    if not events:
+        return events
+    session.flush()
+    since = min(e.effective_at for e in events)
+    replaced_ids = {e.replaces_id for e in events} - {None}
+    if new:  # no timeline yet, and no other event shapes it
+        store_versions(session, versions_from(subject.id, _in_effect_order(events)))
+        rebuild_timelines(session, replaced_ids, since=since)
+    else:
+        rebuild_timelines(session, {subject.id} | replaced_ids, since=since,
+                          known={subject.id: ahead + events})
     return events
 
 
@@ -317,13 +346,16 @@ def withdraw(session: Session, event: ChangeEvent, *, now: datetime) -> ChangeEv
 
 
 def rebuild_timelines(session: Session, processor_ids: set[str], *,
-                      since: datetime | None = None) -> None:
+                      since: datetime | None = None,
+                      known: dict[str, list[ChangeEvent]] | None = None) -> None:
     """Recompute the public timeline of these processors from their events.
 
     With `since`, the first moment any of their events took or lost effect (a new
     event's `effective_at`, a withdrawn one's): the periods that began before it stay,
     and only the rest is replayed, from the period in force then. So a write costs the
     same on the 2,000th edit of a processor as on the 10th. Without it, from the start.
+    `known`: by processor, its live events from `since` on (or from earlier), when the
+    caller has them already; they are not read again.
     """
     for processor_id in processor_ids:
         seed = None if since is None else session.scalars(
@@ -333,21 +365,46 @@ def rebuild_timelines(session: Session, processor_ids: set[str], *,
             .limit(1)
         ).first()
         stale = delete(PublicVersion).where(PublicVersion.processor_id == processor_id)
-        live = select(ChangeEvent).where(
-            or_(ChangeEvent.processor_id == processor_id,
-                ChangeEvent.replaces_id == processor_id),
-            ChangeEvent.withdrawn_by.is_(None),
-            ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
-        )
+        live = _live(processor_id)
         # No period before `since`: nothing of the timeline can be kept, so replay it all
         # (which also mends a timeline that was never built).
         if seed is not None:
             stale = stale.where(PublicVersion.valid_from >= since)
             live = live.where(ChangeEvent.effective_at >= since)
-        session.execute(stale)
-        events = session.scalars(live.order_by(ChangeEvent.effective_at, ChangeEvent.seq)).all()
-        session.add_all(versions_from(processor_id, events, seed=seed))
-    session.flush()
+        # The periods follow one another without a gap, so none begins after an open one
+        # (the usual seed of a change taking effect now): nothing to delete.
+        if seed is None or seed.valid_to is not None:
+            session.execute(stale)
+        if seed is not None and known is not None and processor_id in known:
+            events = _in_effect_order([e for e in known[processor_id]
+                                       if e.effective_at >= since])
+        else:
+            events = list(session.scalars(
+                live.order_by(ChangeEvent.effective_at, ChangeEvent.seq)))
+        ended = seed.valid_to if seed is not None else None
+        versions = versions_from(processor_id, events, seed=seed)
+        if seed is not None and seed.valid_to != ended:
+            # Written as it is: the seed's new end is all that changed of it, and the
+            # loaded row is told so rather than flushed.
+            session.connection().execute(
+                update(PublicVersion.__table__).where(PublicVersion.id == seed.id)
+                .values(valid_to=seed.valid_to))
+            set_committed_value(seed, "valid_to", seed.valid_to)
+        store_versions(session, versions)
+
+
+_PERIOD_COLUMNS = ("processor_id", "valid_from", "valid_to", "listed", "since", "state",
+                   "last_seq")
+
+
+def store_versions(session: Session, versions: list[PublicVersion]) -> None:
+    """Insert new periods of a timeline in one statement. They are written, not added to
+    the session: nothing in a write reads them back as objects, and a unit of work
+    costs more than the rows."""
+    if versions:
+        session.connection().execute(insert(PublicVersion.__table__), [
+            {name: getattr(version, name) for name in _PERIOD_COLUMNS}
+            for version in versions])
 
 
 def versions_from(processor_id: str, events: list[ChangeEvent],

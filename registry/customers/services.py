@@ -96,24 +96,31 @@ def uses_any(customer: Customer, services: Iterable[str]) -> bool:
     return not customer.services or bool(set(customer.services) & set(services))
 
 
-def concerned(session: Session, services: Iterable[str], *, at: datetime | None = None
-              ) -> list[Customer]:
-    """The customers a change for these services concerns, by name; with `at`, only
-    those that were customers then."""
-    services = set(services)
+def customers_at(session: Session, at: datetime | None = None) -> list[Customer]:
+    """Every customer by name; with `at`, only those that were customers then. A write
+    that needs them more than once reads them once and hands them on (`among`)."""
     query = select(Customer).order_by(Customer.name, Customer.id)
     if at is not None:
         query = query.where(Customer.created_at <= at)
-    return [customer for customer in session.scalars(query) if uses_any(customer, services)]
+    return list(session.scalars(query))
 
 
-def longest_notice(session: Session, services: Iterable[str], floor: int, *, at: datetime
-                   ) -> tuple[int, Customer | None]:
+def concerned(session: Session, services: Iterable[str], *, at: datetime | None = None,
+              among: list[Customer] | None = None) -> list[Customer]:
+    """The customers a change for these services concerns, by name; with `at`, only
+    those that were customers then. `among`: `customers_at(session, at)`, already read."""
+    services = set(services)
+    everyone = customers_at(session, at) if among is None else among
+    return [customer for customer in everyone if uses_any(customer, services)]
+
+
+def longest_notice(session: Session, services: Iterable[str], floor: int, *, at: datetime,
+                   among: list[Customer] | None = None) -> tuple[int, Customer | None]:
     """The notice a change for these services announced at `at` needs: the longest a
     customer it concerns contracted (with that customer), else `floor`
     (NOTICE_PERIOD_DAYS)."""
     longest: tuple[int, Customer | None] = (floor, None)
-    for customer in concerned(session, services, at=at):
+    for customer in concerned(session, services, at=at, among=among):
         if customer.notice_days > longest[0]:
             longest = (customer.notice_days, customer)
     return longest

@@ -206,10 +206,11 @@ def reaches(subscription: Subscription, event: ChangeEvent, processor_facts: fac
 
 
 def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.Facts, *,
-                  now: datetime) -> int:
+                  now: datetime, customers: list[Customer] | None = None) -> int:
     """Outbox rows for every active subscription `event` reaches, and for the contacts of
     every customer whose services it concerns (one notice per address); minor edits are
-    left out. Returns how many were written."""
+    left out. Returns how many were written. `customers`: those of
+    `customers_at(session, event.announced_at)`, when the caller has read them."""
     if event.minor:
         return 0
     subscriptions = session.scalars(
@@ -220,7 +221,7 @@ def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.F
     # a public subscription of the same mailbox gets none besides.
     reached, told = [], set()
     services, _ = _scope(event, processor_facts)
-    for customer in concerned(session, services, at=event.announced_at):
+    for customer in concerned(session, services, at=event.announced_at, among=customers):
         for address in customer.contacts:
             if address in customer.unsubscribed:
                 continue

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import delete, event, select
+from sqlalchemy import Insert, delete, event, select
 
 from registry import db
 from registry.audit.services import Actor
@@ -63,18 +64,22 @@ def rebuilt(processor_id: str) -> list[tuple]:
 
 
 @contextmanager
-def inserted_periods() -> Iterator[list[PublicVersion]]:
-    """The public versions inserted inside the block."""
-    inserted: list[PublicVersion] = []
+def inserted_periods() -> Iterator[list[SimpleNamespace]]:
+    """The public versions inserted inside the block, by any statement (the unit of work
+    or a bulk insert), as the rows sent to the database."""
+    inserted: list[SimpleNamespace] = []
+    engine = db.session.get_bind()
 
-    def remember(_mapper, _connection, version: PublicVersion) -> None:
-        inserted.append(version)
+    def remember(_connection, statement, multiparams, params, _options) -> None:
+        if isinstance(statement, Insert) and statement.table is PublicVersion.__table__:
+            rows = multiparams or [params]
+            inserted.extend(SimpleNamespace(**row) for row in rows)
 
-    event.listen(PublicVersion, "before_insert", remember)
+    event.listen(engine, "before_execute", remember)
     try:
         yield inserted
     finally:
-        event.remove(PublicVersion, "before_insert", remember)
+        event.remove(engine, "before_execute", remember)
 
 
 def test_an_edit_keeps_every_period_before_it(app):
