@@ -199,6 +199,13 @@ class Blueprint(flask_smorest.Blueprint):
         if read_role or write_role:
             self.before_request(self._authorise)
 
+    def arguments(self, schema, *args, **kwargs):
+        # Given a class, webargs would make a schema (and every nested one) for each
+        # request; one instance serves them all, as loading keeps nothing on it.
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
+
     def register_views_in_doc(self, api, app, spec, *, name, parameters):
         # Every operation gets its operationId from operation_id(); a view may set its own
         # with @blp.doc(operationId=...).

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from registry.audit.models import AuditEntry
+from registry.db import utcnow
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,12 @@ def record(
     entity_id: str,
     before: Any | None,
     after: Any | None,
-) -> AuditEntry:
-    """Add an audit entry; it commits with the change it describes."""
-    entry = AuditEntry(
+) -> None:
+    """Write an audit entry in the caller's transaction: it commits with the change it
+    describes, or neither does. Written at once, not added to the session: nothing reads
+    it back in the same write, and a unit of work would cost more than the row."""
+    session.connection().execute(insert(AuditEntry.__table__).values(
+        at=utcnow(),
         actor=actor.name,
         request_id=actor.request_id,
         action=action,
@@ -37,6 +42,4 @@ def record(
         entity_id=entity_id,
         before=before,
         after=after,
-    )
-    session.add(entry)
-    return entry
+    ))
