@@ -20,6 +20,9 @@ class Actor:
     request_id: str = "cli"
 
 
+_INSERT = insert(AuditEntry.__table__)
+
+
 def record(
     session: Session,
     *,
@@ -33,13 +36,13 @@ def record(
     """Write an audit entry in the caller's transaction: it commits with the change it
     describes, or neither does. Written at once, not added to the session: nothing reads
     it back in the same write, and a unit of work would cost more than the row."""
-    session.connection().execute(insert(AuditEntry.__table__).values(
-        at=utcnow(),
-        actor=actor.name,
-        request_id=actor.request_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-    ))
+    session.connection().execute(_INSERT, {
+        "at": utcnow(),
+        "actor": actor.name,
+        "request_id": actor.request_id,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+    })

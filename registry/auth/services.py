@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from registry.audit.services import Actor, record
@@ -56,8 +56,11 @@ def revoke_token(session: Session, token: Token, *, actor: Actor, now: datetime)
     return token
 
 
+_BY_HASH = select(Token).where(Token.secret_hash == bindparam("hash"))  # every request
+
+
 def find_active_token(session: Session, secret: str) -> Token | None:
-    token = session.scalar(select(Token).where(Token.secret_hash == hash_secret(secret)))
+    token = session.scalar(_BY_HASH, {"hash": hash_secret(secret)})
     if token is None or token.revoked_at is not None:
         return None
     # Constant-time comparison on top of the indexed lookup, as a matter of hygiene.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, exists, func, or_, select
+from sqlalchemy import Select, String, bindparam, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, with_expression
 
 from registry.adequacy.services import location_adequacy
@@ -156,9 +156,16 @@ _WHOLE = (
 )
 
 
+# Built once, as every write and read of one processor starts with it.
+_ONE_WHOLE = select(Processor).options(*_WHOLE).where(Processor.id == bindparam("id"))
+
+
 def get_processor(session: Session, processor_id: str) -> Processor:
-    return found(session.get(Processor, processor_id, options=_WHOLE),
-                 f"No processor with id {processor_id!r}.")
+    if session.identity_key(Processor, processor_id) in session.identity_map:
+        processor = session.get(Processor, processor_id)  # already loaded: no query
+    else:
+        processor = session.scalars(_ONE_WHOLE, {"id": processor_id}).unique().first()
+    return found(processor, f"No processor with id {processor_id!r}.")
 
 
 def get_location(session: Session, processor: Processor, location_id: str) -> Location:

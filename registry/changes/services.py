@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -126,19 +126,45 @@ def _concerns(change: dict, event: ChangeEvent, processor_id: str) -> bool:
     return change.get("processor_id", event.processor_id) == processor_id
 
 
-def _live(processor_id: str) -> Select[tuple[ChangeEvent]]:
-    """The events that shape a processor's timeline: its own and those that replace it,
-    neither withdrawn nor withdrawals."""
-    return select(ChangeEvent).where(
-        or_(ChangeEvent.processor_id == processor_id, ChangeEvent.replaces_id == processor_id),
-        ChangeEvent.withdrawn_by.is_(None),
-        ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
-    )
+# The statements of a write are built once, with parameters: building one (and its
+# cache key) costs several times what running it on SQLite does.
+
+# The events that shape the timeline of the processor `processor_id`: its own and those
+# that replace it, neither withdrawn nor withdrawals.
+_LIVE = select(ChangeEvent).where(
+    or_(ChangeEvent.processor_id == bindparam("processor_id"),
+        ChangeEvent.replaces_id == bindparam("processor_id")),
+    ChangeEvent.withdrawn_by.is_(None),
+    ChangeEvent.type != EventType.CHANGE_WITHDRAWN,
+)
+_PENDING = _LIVE.where(ChangeEvent.effective_at > bindparam("at")).order_by(ChangeEvent.seq)
+_FROM = _LIVE.where(ChangeEvent.effective_at >= bindparam("at"))
+_IN_ORDER = (ChangeEvent.effective_at, ChangeEvent.seq)
+_REPLAY_ALL = _LIVE.order_by(*_IN_ORDER)
+_REPLAY_FROM = _FROM.order_by(*_IN_ORDER)
+# The period of a processor's timeline that began last before `at`.
+_PERIOD_BEFORE = (
+    select(PublicVersion)
+    .where(PublicVersion.processor_id == bindparam("processor_id"),
+           PublicVersion.valid_from < bindparam("at"))
+    .order_by(PublicVersion.valid_from.desc())
+    .limit(1)
+)
+_LAST_PERIOD = (
+    select(PublicVersion)
+    .where(PublicVersion.processor_id == bindparam("processor_id"))
+    .order_by(PublicVersion.valid_from.desc())
+    .limit(1)
+)
+_PERIODS = PublicVersion.__table__
+_END_PERIOD = (update(_PERIODS).where(_PERIODS.c.id == bindparam("period_id"))
+               .values(valid_to=bindparam("ends_at")))
+_ADD_PERIODS = insert(_PERIODS)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def pending_events(session: Session, processor_id: str, now: datetime) -> list[ChangeEvent]:
-    return list(session.scalars(
-        _live(processor_id).where(ChangeEvent.effective_at > now).order_by(ChangeEvent.seq)))
+    return list(session.scalars(_PENDING, {"processor_id": processor_id, "at": now}))
 
 
 def _in_effect_order(events: list[ChangeEvent]) -> list[ChangeEvent]:
@@ -218,7 +244,7 @@ def serialise_event_writes(session: Session) -> None:
     transaction = session.get_transaction()
     if transaction is not None and session.info.get(_LOCKED_IN) is transaction:
         return
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_LOCK_KEY})
+    session.execute(_LOCK, {"key": EVENT_LOCK_KEY})
     session.info[_LOCKED_IN] = session.get_transaction()
 
 
@@ -248,7 +274,7 @@ def announce(
         # Its stored events from now on, read once: those still to take effect bound
         # when these may, and the timeline is replayed from these and the new ones.
         ahead = [] if new else list(session.scalars(
-            _live(subject.id).where(ChangeEvent.effective_at >= now)))
+            _FROM, {"processor_id": subject.id, "at": now}))
         pending = [event for event in ahead if event.effective_at > now]
         events = []
         for kind, kind_changes, notice in _classify(before, after, changes):
@@ -274,9 +300,7 @@ def announce(
 def last_public_facts(session: Session, processor_id: str) -> facts.Facts | None:
     """What the public timeline says of a processor once every announced change has
     taken effect (listed or not); None when it was never announced."""
-    version = session.scalars(
-        select(PublicVersion).where(PublicVersion.processor_id == processor_id)
-        .order_by(PublicVersion.valid_from.desc()).limit(1)).first()
+    version = session.scalars(_LAST_PERIOD, {"processor_id": processor_id}).first()
     return dict(version.state) if version is not None else None
 
 
@@ -358,37 +382,32 @@ def rebuild_timelines(session: Session, processor_ids: set[str], *,
     caller has them already; they are not read again.
     """
     for processor_id in processor_ids:
-        seed = None if since is None else session.scalars(
-            select(PublicVersion)
-            .where(PublicVersion.processor_id == processor_id, PublicVersion.valid_from < since)
-            .order_by(PublicVersion.valid_from.desc())
-            .limit(1)
-        ).first()
-        stale = delete(PublicVersion).where(PublicVersion.processor_id == processor_id)
-        live = _live(processor_id)
+        params = {"processor_id": processor_id, "at": since}
+        seed = None if since is None else session.scalars(_PERIOD_BEFORE, params).first()
         # No period before `since`: nothing of the timeline can be kept, so replay it all
-        # (which also mends a timeline that was never built).
-        if seed is not None:
-            stale = stale.where(PublicVersion.valid_from >= since)
-            live = live.where(ChangeEvent.effective_at >= since)
-        # The periods follow one another without a gap, so none begins after an open one
-        # (the usual seed of a change taking effect now): nothing to delete.
+        # (which also mends a timeline that was never built). The periods follow one
+        # another without a gap, so none begins after an open one (the usual seed of a
+        # change taking effect now): nothing to delete then.
         if seed is None or seed.valid_to is not None:
+            # Built here, with its values: the session drops the deleted periods it holds
+            # by evaluating the criteria, which cannot see parameters given apart.
+            stale = delete(PublicVersion).where(PublicVersion.processor_id == processor_id)
+            if seed is not None:
+                stale = stale.where(PublicVersion.valid_from >= since)
             session.execute(stale)
         if seed is not None and known is not None and processor_id in known:
             events = _in_effect_order([e for e in known[processor_id]
                                        if e.effective_at >= since])
         else:
-            events = list(session.scalars(
-                live.order_by(ChangeEvent.effective_at, ChangeEvent.seq)))
+            events = list(session.scalars(_REPLAY_ALL if seed is None else _REPLAY_FROM,
+                                          params))
         ended = seed.valid_to if seed is not None else None
         versions = versions_from(processor_id, events, seed=seed)
         if seed is not None and seed.valid_to != ended:
             # Written as it is: the seed's new end is all that changed of it, and the
             # loaded row is told so rather than flushed.
-            session.connection().execute(
-                update(PublicVersion.__table__).where(PublicVersion.id == seed.id)
-                .values(valid_to=seed.valid_to))
+            session.connection().execute(_END_PERIOD, {"period_id": seed.id,
+                                                       "ends_at": seed.valid_to})
             set_committed_value(seed, "valid_to", seed.valid_to)
         store_versions(session, versions)
 
@@ -402,7 +421,7 @@ def store_versions(session: Session, versions: list[PublicVersion]) -> None:
     the session: nothing in a write reads them back as objects, and a unit of work
     costs more than the rows."""
     if versions:
-        session.connection().execute(insert(PublicVersion.__table__), [
+        session.connection().execute(_ADD_PERIODS, [
             {name: getattr(version, name) for name in _PERIOD_COLUMNS}
             for version in versions])
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from registry.addresses import normalise_address
@@ -96,13 +96,16 @@ def uses_any(customer: Customer, services: Iterable[str]) -> bool:
     return not customer.services or bool(set(customer.services) & set(services))
 
 
+_BY_NAME = select(Customer).order_by(Customer.name, Customer.id)
+_BY_NAME_AT = _BY_NAME.where(Customer.created_at <= bindparam("at"))  # built once
+
+
 def customers_at(session: Session, at: datetime | None = None) -> list[Customer]:
     """Every customer by name; with `at`, only those that were customers then. A write
     that needs them more than once reads them once and hands them on (`among`)."""
-    query = select(Customer).order_by(Customer.name, Customer.id)
-    if at is not None:
-        query = query.where(Customer.created_at <= at)
-    return list(session.scalars(query))
+    if at is None:
+        return list(session.scalars(_BY_NAME))
+    return list(session.scalars(_BY_NAME_AT, {"at": at}))
 
 
 def concerned(session: Session, services: Iterable[str], *, at: datetime | None = None,

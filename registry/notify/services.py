@@ -205,6 +205,11 @@ def reaches(subscription: Subscription, event: ChangeEvent, processor_facts: fac
     return not subscription.countries or bool(countries & set(subscription.countries))
 
 
+# Built once: every announced change reads it.
+_PUBLIC_ACTIVE = select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE,
+                                            Subscription.customer_id.is_(None))
+
+
 def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.Facts, *,
                   now: datetime, customers: list[Customer] | None = None) -> int:
     """Outbox rows for every active subscription `event` reaches, and for the contacts of
@@ -213,9 +218,7 @@ def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.F
     `customers_at(session, event.announced_at)`, when the caller has read them."""
     if event.minor:
         return 0
-    subscriptions = session.scalars(
-        select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE,
-                                   Subscription.customer_id.is_(None))).all()
+    subscriptions = session.scalars(_PUBLIC_ACTIVE).all()
     # A customer's contact first: its notice carries the customer's own objection link
     # (and approval, under specific authorisation). One notice per address and customer;
     # a public subscription of the same mailbox gets none besides.
