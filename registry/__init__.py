@@ -106,7 +106,7 @@ def _init_database(app: Flask, settings: Settings) -> None:
     def _close_session(_exc: BaseException | None) -> None:
         context_session: Session | None = g.pop("db_session", None)
         if context_session is not None:
-            context_session.close()
+            db.close_session(context_session)
 
 
 def _context_session() -> Session:

@@ -6,12 +6,14 @@ factory with `bind_scope`; this module knows nothing of Flask.
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, func, select
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, exc, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -80,7 +82,81 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    _ping_when_idle(engine)
+    _watch_writes(engine)
+    return engine
+
+
+# What a statement that writes nothing starts with (a lock taken with SELECT, or FOR
+# UPDATE, ends the same at COMMIT as at ROLLBACK).
+_READS = re.compile(r"\s*(?:SELECT|SHOW)\b", re.IGNORECASE)
+_WROTE = "registry.wrote"
+
+
+def _watch_writes(engine: Engine) -> None:
+    """Note on each connection whether its transaction has sent anything but reads."""
+
+    @event.listens_for(engine, "begin")
+    def _began(connection) -> None:
+        connection.info[_WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sent(connection, _cursor, statement, _parameters, _context, _many) -> None:
+        if not _READS.match(statement):
+            connection.info[_WROTE] = True
+
+
+def close_session(session: Session) -> None:
+    """End a request's session. On PostgreSQL, a transaction that only read ends with
+    COMMIT, not ROLLBACK: the same to the database, but psycopg forgets its prepared
+    statements at every rollback, so each request would have every statement parsed and
+    planned again. Anything written, or pending, is rolled back as before."""
+    try:
+        if _only_read(session):
+            session.commit()
+    except exc.SQLAlchemyError:
+        pass  # it wrote nothing: closing ends whatever is left of it
+    finally:
+        session.close()
+
+
+def _only_read(session: Session) -> bool:
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:  # none, or failed and done
+        return False
+    if session.new or session.dirty or session.deleted:  # a commit would flush these
+        return False
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    return session.connection().info.get(_WROTE) is False
+
+
+# A connection back in the pool for less than this was working a moment ago, and is
+# handed out without a round trip to check it (PgBouncer's server_check_delay); one idle
+# longer is pinged first, and replaced if the server has gone (a restart, a failover).
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _known_good(_dbapi_connection, record) -> None:
+        record.info["known_good_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("known_good_at", 0.0) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # The pool drops this connection and checks out another (or a new one).
+                raise exc.DisconnectionError("the database connection was lost") from error
+            raise
 
 
 class _Scope:
