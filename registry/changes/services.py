@@ -142,20 +142,14 @@ _FROM = _LIVE.where(ChangeEvent.effective_at >= bindparam("at"))
 _IN_ORDER = (ChangeEvent.effective_at, ChangeEvent.seq)
 _REPLAY_ALL = _LIVE.order_by(*_IN_ORDER)
 _REPLAY_FROM = _FROM.order_by(*_IN_ORDER)
-# The period of a processor's timeline that began last before `at`.
-_PERIOD_BEFORE = (
-    select(PublicVersion)
-    .where(PublicVersion.processor_id == bindparam("processor_id"),
-           PublicVersion.valid_from < bindparam("at"))
-    .order_by(PublicVersion.valid_from.desc())
-    .limit(1)
-)
+# The period of a processor's timeline that began last (before `at`).
 _LAST_PERIOD = (
     select(PublicVersion)
     .where(PublicVersion.processor_id == bindparam("processor_id"))
     .order_by(PublicVersion.valid_from.desc())
     .limit(1)
 )
+_PERIOD_BEFORE = _LAST_PERIOD.where(PublicVersion.valid_from < bindparam("at"))
 _PERIODS = PublicVersion.__table__
 _END_PERIOD = (update(_PERIODS).where(_PERIODS.c.id == bindparam("period_id"))
                .values(valid_to=bindparam("ends_at")))
