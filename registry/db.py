@@ -7,7 +7,6 @@ factory with `bind_scope`; this module knows nothing of Flask.
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -82,8 +81,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    engine = create_engine(url)
-    _ping_when_idle(engine)
+    # Every checkout is pinged: a connection the server dropped (a restart, a failover)
+    # is replaced before a request uses it, at one short round trip a request.
+    engine = create_engine(url, pool_pre_ping=True)
     _watch_writes(engine)
     return engine
 
@@ -132,31 +132,6 @@ def _only_read(session: Session) -> bool:
     return session.connection().info.get(_WROTE) is False
 
 
-# A connection back in the pool for less than this was working a moment ago, and is
-# handed out without a round trip to check it (PgBouncer's server_check_delay); one idle
-# longer is pinged first, and replaced if the server has gone (a restart, a failover).
-PING_AFTER_IDLE_SECONDS = 1.0
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    dialect = engine.dialect
-
-    @event.listens_for(engine, "connect")
-    @event.listens_for(engine, "checkin")
-    def _known_good(_dbapi_connection, record) -> None:
-        record.info["known_good_at"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _check(dbapi_connection, record, _proxy) -> None:
-        if time.monotonic() - record.info.get("known_good_at", 0.0) < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as error:
-            if dialect.is_disconnect(error, dbapi_connection, None):
-                # The pool drops this connection and checks out another (or a new one).
-                raise exc.DisconnectionError("the database connection was lost") from error
-            raise
 
 
 class _Scope:

@@ -1,7 +1,6 @@
 """PostgreSQL connections: a pooled one whose server went away is replaced before it is
-used, and one in steady use is not asked first (a round trip per request saved); a
-request that only read ends with COMMIT (psycopg keeps its prepared statements), one
-that wrote without committing is rolled back."""
+used, however recently it was used; a request that only read ends with COMMIT (psycopg
+keeps its prepared statements), one that wrote without committing is rolled back."""
 
 from __future__ import annotations
 
@@ -45,32 +44,38 @@ def _backend_pid(engine) -> int:
         return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
 
 
+def _terminate(database_url: str, pid: int) -> None:
+    """End a backend from outside, as a server restart or a failover would."""
+    admin = create_engine(database_url)
+    try:
+        with admin.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"),
+                                      {"pid": pid}).scalar_one()
+    finally:
+        admin.dispose()
+
+
 def test_a_connection_lost_while_idle_is_replaced_before_it_is_used(engine, database_url,
                                                                     pings):
     first = _backend_pid(engine)  # now idle in the pool
-    admin = create_engine(database_url)
-    try:
-        with admin.connect() as connection:  # as a server restart or a failover would
-            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"),
-                                      {"pid": first}).scalar_one()
-    finally:
-        admin.dispose()
-    time.sleep(db.PING_AFTER_IDLE_SECONDS + 0.2)
+    _terminate(database_url, first)
+    time.sleep(1.0)
 
     second = _backend_pid(engine)  # no error: the lost connection was pinged, dropped
 
-    assert len(pings) == 1
     assert second != first
+    assert len(pings) == 1  # the second checkout (a new connection is not pinged)
 
 
-def test_a_connection_in_steady_use_is_not_pinged(engine, pings):
-    pids = {_backend_pid(engine) for _ in range(5)}
+def test_a_connection_dropped_between_two_requests_is_replaced_too(engine, database_url,
+                                                                    pings):
+    first = _backend_pid(engine)
+    _terminate(database_url, first)  # at once: the connection was in use a moment ago
 
-    assert len(pids) == 1  # the same pooled connection each time
-    assert pings == []
-    time.sleep(db.PING_AFTER_IDLE_SECONDS + 0.2)
-    assert _backend_pid(engine) in pids
-    assert len(pings) == 1  # idle for longer: asked first
+    second = _backend_pid(engine)
+
+    assert second != first
+    assert len(pings) == 1  # the second checkout is pinged, however recent its last use
 
 
 # -- how a request's transaction ends ---------------------------------------------------
