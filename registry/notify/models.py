@@ -58,7 +58,8 @@ class Delivery(Base):
     """Outbox row: "this message must reach this subscription", until it has or gave up."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+    # The claim reads pending rows in this order (see `worker.claim`).
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # None for a mail to an address that is no subscription (an objector, the legal team).

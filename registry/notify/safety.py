@@ -92,13 +92,15 @@ def _parsed(url: str, allow_private: bool, allow_http: bool
         raise UnsafeUrl("the port is not a number between 1 and 65535") from None
     if not 1 <= port <= 65535:
         raise UnsafeUrl("the port is not a number between 1 and 65535")
-    host = _ascii_host((parts.hostname or "").rstrip("."))
+    host = (parts.hostname or "").rstrip(".")
+    literal = _ip_literal(host)
+    if literal is None:
+        host = _ascii_name(host)
     if not allow_private and (host == "localhost" or host.endswith(".localhost")):
         raise UnsafeUrl("the host is a loopback name")
     # Cloud metadata services are refused even where private targets are allowed.
     if host in METADATA_NAMES:
         raise UnsafeUrl("the host is a cloud metadata service")
-    literal = _ip_literal(host)
     path_and_query = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, host, port, path_and_query, None if literal is None else str(literal)
 
@@ -127,11 +129,12 @@ def host_header(target: ResolvedTarget) -> str:
     return host if target.port == DEFAULT_PORTS[target.scheme] else f"{host}:{target.port}"
 
 
-def _ascii_host(host: str) -> str:
+def _ascii_name(host: str) -> str:
+    """A host name in lower-case ASCII (IDNA for a name that is not ASCII)."""
     if not host:
         raise UnsafeUrl("the URL has no host")
-    if _ip_literal(host) is not None:
-        return host
+    if host.isascii() and all(0 < len(label) < 64 for label in host.split(".")):
+        return host.lower()  # what the IDNA codec makes of it, without the codec's cost
     try:
         return host.encode("idna").decode("ascii").lower()
     except UnicodeError:
@@ -139,6 +142,10 @@ def _ascii_host(host: str) -> str:
 
 
 def _ip_literal(host: str) -> IPAddress | None:
+    # Only digits and dots (IPv4) or a colon (IPv6) can be an address: a name is known
+    # at once, without the two failed parses `ip_address` tries first.
+    if ":" not in host and not host.replace(".", "").isdigit():
+        return None
     try:
         return ipaddress.ip_address(host)
     except ValueError:

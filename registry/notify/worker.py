@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import Row, and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Update, bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from registry import db, metrics
@@ -56,10 +56,41 @@ GATHER_SECONDS = 0.02
 # cost more than the statements. The ORM loads only what mails and tests need.
 DELIVERIES = Delivery.__table__
 SUBSCRIPTIONS = Subscription.__table__
+
+
+def _claim(*due: ColumnElement[bool]) -> Update:
+    """Claim (a lease with a token) up to :limit rows matching `due`, in claim order,
+    skipping rows another worker holds locked (PostgreSQL)."""
+    chosen = (select(DELIVERIES.c.id).where(*due)
+              .order_by(DELIVERIES.c.next_attempt_at, DELIVERIES.c.id)
+              .limit(bindparam("limit")).with_for_update(skip_locked=True))
+    return (update(DELIVERIES).where(DELIVERIES.c.id.in_(chosen.scalar_subquery()))
+            .values(status=DeliveryStatus.SENDING, claim_token=bindparam("token"),
+                    lease_until=bindparam("lease"))
+            .returning(DELIVERIES.c.id, DELIVERIES.c.attempts))
+
+
+CLAIM_EXPIRED = _claim(DELIVERIES.c.status == DeliveryStatus.SENDING,
+                       DELIVERIES.c.lease_until < bindparam("now"))
+CLAIM_DUE = _claim(DELIVERIES.c.status == DeliveryStatus.PENDING,
+                   DELIVERIES.c.next_attempt_at <= bindparam("now"))
 # Only the holder of the claim writes a result: its token in the WHERE of the write.
-RECORD_DELIVERY = update(DELIVERIES).where(DELIVERIES.c.id == bindparam("delivery_id"),
-                                           DELIVERIES.c.claim_token == bindparam("token"))
+# (`attempts + 1` in SQL: while the claim holds a row nothing else changes it.)
+RECORD_RETRY = (update(DELIVERIES)
+                .where(DELIVERIES.c.id == bindparam("delivery_id"),
+                       DELIVERIES.c.claim_token == bindparam("token"))
+                .values(attempts=DELIVERIES.c.attempts + 1))
+# Results with the same values, one statement for all the rows still held (its answer).
+RECORD_ALIKE = (update(DELIVERIES)
+                .where(DELIVERIES.c.id.in_(bindparam("ids", expanding=True)),
+                       DELIVERIES.c.claim_token == bindparam("token"))
+                .values(attempts=DELIVERIES.c.attempts + 1)
+                .returning(DELIVERIES.c.id))
 RECORD_ATTEMPT = insert(DeliveryAttempt.__table__)
+CLEAR_FAILING = (update(SUBSCRIPTIONS)
+                 .where(SUBSCRIPTIONS.c.id.in_(bindparam("ids", expanding=True)),
+                        SUBSCRIPTIONS.c.failing_since.is_not(None))
+                 .values(failing_since=None))
 # What a webhook event's message is built from, without the ORM (see `_webhook_rows`).
 WEBHOOK_ROW = (DELIVERIES.c.id, DELIVERIES.c.purpose, DELIVERIES.c.event_seq,
                DELIVERIES.c.message_id, DELIVERIES.c.subscription_id,
@@ -191,27 +222,18 @@ class Worker:
     # -- claiming ---------------------------------------------------------------------
 
     def claim(self, now: datetime) -> list[Job]:
+        """Claim up to WORKER_BATCH_SIZE rows: first those whose lease ran out (a worker
+        ended mid-batch), then due pending rows in (next_attempt_at, id) order. Two
+        statements, so that each reads its rows in index order: one query over both
+        sorted every due row of a fan-out for each batch."""
         token = uuid.uuid4().hex
-        due = (
-            select(Delivery.id)
-            .where(
-                or_(
-                    and_(Delivery.status == DeliveryStatus.PENDING,
-                         Delivery.next_attempt_at <= now),
-                    and_(Delivery.status == DeliveryStatus.SENDING, Delivery.lease_until < now),
-                )
-            )
-            .order_by(Delivery.next_attempt_at, Delivery.id)
-            .limit(self.settings.WORKER_BATCH_SIZE)
-            .with_for_update(skip_locked=True)
-        )
-        claimed = db.session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(due.scalar_subquery()))
-            .values(status=DeliveryStatus.SENDING, claim_token=token, lease_until=now + LEASE)
-            .returning(Delivery.id, Delivery.attempts)
-            .execution_options(synchronize_session=False)
-        ).all()
+        limit = self.settings.WORKER_BATCH_SIZE
+        claimed = db.session.execute(CLAIM_EXPIRED, {"now": now, "limit": limit,
+                                                     "token": token, "lease": now + LEASE}).all()
+        if len(claimed) < limit:
+            claimed += db.session.execute(CLAIM_DUE, {"now": now, "limit": limit - len(claimed),
+                                                      "token": token,
+                                                      "lease": now + LEASE}).all()
         attempt_time = timedelta(seconds=self.settings.WEBHOOK_TIMEOUT_SECONDS)
         room = (LEASE - attempt_time - RECORDING_MARGIN).total_seconds()
         # Even a timeout too long for the lease lets the first round go out, if no more.
@@ -279,31 +301,50 @@ class Worker:
     # -- recording --------------------------------------------------------------------------
 
     def record(self, jobs: list[Job], outcomes: list[Outcome]) -> None:
-        """Write the results of these attempts: an UPDATE (executemany) per kind of result
-        and one INSERT for all of them, each row only while this claim holds it (its
-        token); subscriptions are loaded only where their state may change."""
+        """Write the results of these attempts, each row only while this claim holds it (its
+        token), and one INSERT for the attempts; subscriptions are loaded only where their
+        state may change.
+
+        Results with the same values (a fan-out's deliveries: 200, delivered now) are one
+        UPDATE ... WHERE id IN (...) RETURNING id, whose answer says which rows were still
+        ours; a retry has its own next time, so retries are one UPDATE per row
+        (executemany) over the rows a locking SELECT found still ours."""
         now = utcnow()
-        held = _held(jobs)
-        changes: dict[tuple[str, ...], list[dict]] = {}
+        alike: dict[tuple, list[int]] = {}
+        retries: list[tuple[Job, dict]] = []
+        finals: dict[int, str] = {}
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            change = {"last_status_code": outcome.status_code, "last_error": outcome.error,
+                      "claim_token": None, "lease_until": None}
+            finals[job.delivery_id] = self._next_state(change, outcome, now, job.attempts + 1)
+            if "next_attempt_at" in change:
+                retries.append((job, change))
+            else:
+                alike.setdefault((job.claim_token, *change.items()), []).append(job.delivery_id)
+        held: set[int] = set()
+        for (token, *values), ids in alike.items():
+            held.update(db.session.scalars(RECORD_ALIKE,
+                                           {"ids": ids, "token": token, **dict(values)}))
+        if retries:
+            held_retries = _held([job for job, _ in retries])
+            rows = [{**change, "delivery_id": job.delivery_id, "token": job.claim_token}
+                    for job, change in retries if job.delivery_id in held_retries]
+            if rows:
+                db.session.execute(RECORD_RETRY, rows)
+            held |= held_retries
         attempts, delivered, failed = [], set(), set()
         for job, outcome in zip(jobs, outcomes, strict=True):
             if job.delivery_id not in held:
                 continue  # our lease ran out and someone else owns it now
-            change = {"delivery_id": job.delivery_id, "token": job.claim_token,
-                      "attempts": job.attempts + 1, "last_status_code": outcome.status_code,
-                      "last_error": outcome.error, "claim_token": None, "lease_until": None}
-            final = self._next_state(change, outcome, now)
-            changes.setdefault(tuple(change), []).append(change)
             attempts.append({"delivery_id": job.delivery_id, "at": now, "worker": self.name,
-                             "duration_ms": outcome.duration_ms, "outcome": final,
+                             "duration_ms": outcome.duration_ms,
+                             "outcome": finals[job.delivery_id],
                              "status_code": outcome.status_code, "error": outcome.error})
             if job.webhook is not None:
                 if outcome.outcome == AttemptOutcome.DELIVERED:
                     delivered.add(job.webhook)
                 else:
                     failed.add(job.webhook)
-        for rows in changes.values():
-            db.session.execute(RECORD_DELIVERY, rows)
         if attempts:
             db.session.execute(RECORD_ATTEMPT, attempts)
             metrics.count_attempts(attempt["outcome"] for attempt in attempts)
@@ -312,10 +353,7 @@ class Worker:
         # in the order its attempts ended.
         clear = delivered - failed
         if clear:  # (a set of ids, so a fan-out's many rows are one short statement)
-            db.session.execute(update(SUBSCRIPTIONS)
-                               .where(SUBSCRIPTIONS.c.id.in_(clear),
-                                      SUBSCRIPTIONS.c.failing_since.is_not(None))
-                               .values(failing_since=None))
+            db.session.execute(CLEAR_FAILING, {"ids": list(clear)})
         if failed:
             subscriptions = {s.id: s for s in db.session.scalars(
                 select(Subscription).where(Subscription.id.in_(failed)))}
@@ -323,8 +361,9 @@ class Worker:
                 if job.delivery_id in held and job.webhook in subscriptions:
                     self._update_subscription(subscriptions[job.webhook], outcome, now)
 
-    def _next_state(self, change: dict, outcome: Outcome, now: datetime) -> str:
-        """Set the row's next status in `change`; return the attempt's outcome."""
+    def _next_state(self, change: dict, outcome: Outcome, now: datetime, attempt: int) -> str:
+        """Set the row's next status in `change` after its `attempt`-th attempt; return the
+        attempt's outcome."""
         if outcome.outcome == AttemptOutcome.DELIVERED:
             change["status"], change["delivered_at"] = DeliveryStatus.DELIVERED, now
             return AttemptOutcome.DELIVERED
@@ -332,11 +371,11 @@ class Worker:
             change["status"] = DeliveryStatus.FAILED
             return outcome.outcome
         delays = self.settings.retry_delays()
-        if change["attempts"] > len(delays):
+        if attempt > len(delays):
             # Dead letter: retry by hand with /v1/deliveries/{id}/retry.
             change["status"] = DeliveryStatus.FAILED
             return AttemptOutcome.FAILED
-        delay = delays[change["attempts"] - 1]
+        delay = delays[attempt - 1]
         # Jitter spreads retries of many deliveries that failed together.
         change["next_attempt_at"] = now + timedelta(seconds=delay * random.uniform(0.9, 1.1))
         change["status"] = DeliveryStatus.PENDING

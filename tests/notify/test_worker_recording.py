@@ -3,6 +3,7 @@ subscription's state read when the result is written, not when the batch was bui
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -120,3 +121,100 @@ def test_results_for_one_subscription_apply_in_the_order_they_ended(
     record(app, worker, jobs, [Outcome(AttemptOutcome.DELIVERED, 200),
                                Outcome(AttemptOutcome.RETRY, 503, "HTTP 503")])
     assert state(app, Subscription, subscription["id"]).failing_since is not None
+
+
+def test_a_mixed_batch_writes_only_the_rows_still_ours_of_every_kind(
+        app, editor, receiver, worker):
+    subscribe(editor, receiver, "mixed-batch")
+    for name in ("One", "Two", "Three", "Four", "Five"):
+        create_processor(editor, name=name)
+    jobs = claimed(app, worker)
+    assert len(jobs) == 5
+    lost = {jobs[1].delivery_id, jobs[3].delivery_id}  # one success, one retry
+    with app.app_context():  # their leases ran out; another worker claimed them
+        db.session.execute(update(Delivery).where(Delivery.id.in_(lost))
+                           .values(claim_token="another-worker", attempts=7))
+        db.session.commit()
+    outcomes = [Outcome(AttemptOutcome.DELIVERED, 200), Outcome(AttemptOutcome.DELIVERED, 200),
+                Outcome(AttemptOutcome.RETRY, 503, "HTTP 503"),
+                Outcome(AttemptOutcome.RETRY, 503, "HTTP 503"),
+                Outcome(AttemptOutcome.DELIVERED, 204)]
+    before = utcnow()
+
+    record(app, worker, jobs, outcomes)
+
+    rows = [state(app, Delivery, job.delivery_id) for job in jobs]
+    assert [(row.status, row.attempts, row.claim_token, row.last_status_code)
+            for row in rows] == [
+        ("delivered", 1, None, 200), ("sending", 7, "another-worker", None),
+        ("pending", 1, None, 503), ("sending", 7, "another-worker", None),
+        ("delivered", 1, None, 204)]
+    assert rows[2].last_error == "HTTP 503" and rows[2].next_attempt_at >= before
+    assert rows[0].delivered_at is not None and rows[2].delivered_at is None
+    written = {job.delivery_id: [a.outcome for a in attempts(app, job.delivery_id)]
+               for job in jobs}
+    assert written == {jobs[0].delivery_id: ["delivered"], jobs[1].delivery_id: [],
+                       jobs[2].delivery_id: ["retry"], jobs[3].delivery_id: [],
+                       jobs[4].delivery_id: ["delivered"]}
+
+
+def test_a_fan_outs_results_are_written_in_a_few_statements(app, editor, receiver, worker):
+    from sqlalchemy import event
+
+    for n in range(6):
+        subscribe(editor, receiver, f"fan-{n}")
+    create_processor(editor)
+    jobs = claimed(app, worker)
+    assert len(jobs) == 6
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.session.get_bind()
+
+        def seen(conn, cursor, statement, *args) -> None:
+            statements.append(statement.split()[0].upper())
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            worker.record(jobs, [Outcome(AttemptOutcome.DELIVERED, 200)] * len(jobs))
+            db.session.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    # One UPDATE of the deliveries (its RETURNING says which were ours), one INSERT of the
+    # attempts, one UPDATE of the subscriptions that were failing (none), whatever the size.
+    assert [s for s in statements if s in ("SELECT", "UPDATE", "INSERT")] == [
+        "UPDATE", "INSERT", "UPDATE"]
+    assert {state(app, Delivery, job.delivery_id).status for job in jobs} == {"delivered"}
+
+
+def test_a_claim_takes_expired_leases_first_then_due_rows_in_order(
+        app, editor, receiver, worker):
+    for n in range(5):
+        subscribe(editor, receiver, f"order-{n}")
+    create_processor(editor)
+    now = utcnow()
+    with app.app_context():
+        ids = list(db.session.scalars(select(Delivery.id).order_by(Delivery.id)))
+        assert len(ids) == 5
+        times = {ids[0]: now - timedelta(minutes=1), ids[1]: now - timedelta(minutes=3),
+                 ids[2]: now - timedelta(minutes=2), ids[3]: now + timedelta(minutes=5)}
+        for delivery_id, at in times.items():
+            db.session.execute(update(Delivery).where(Delivery.id == delivery_id)
+                               .values(next_attempt_at=at))
+        # A worker that died mid-batch: its lease ended a minute ago.
+        db.session.execute(update(Delivery).where(Delivery.id == ids[4]).values(
+            status="sending", claim_token="dead-worker", lease_until=now - timedelta(minutes=1),
+            next_attempt_at=now))
+        db.session.commit()
+    worker.settings = dataclasses.replace(worker.settings, WORKER_BATCH_SIZE=3)
+
+    with app.app_context():
+        first = worker.claim(now)
+        db.session.commit()
+        rest = worker.claim(now)
+        db.session.commit()
+
+    # The expired lease, then the due rows oldest first; never the one due in 5 minutes.
+    assert [job.delivery_id for job in first] == [ids[4], ids[1], ids[2]]
+    assert [job.delivery_id for job in rest] == [ids[0]]
+    assert len({job.claim_token for job in first}) == 1
+    assert state(app, Delivery, ids[3]).status == "pending"
