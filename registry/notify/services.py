@@ -9,7 +9,7 @@ import secrets as random_tokens
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from registry.addresses import normalise_address
@@ -20,6 +20,7 @@ from registry.changes.models import ChangeEvent
 from registry.config import Settings
 from registry.customers.models import Customer
 from registry.customers.services import concerned, contact_customers
+from registry.db import insert_rows
 from registry.errors import ProblemError, field_error
 from registry.notify import crypto
 from registry.notify.models import Delivery, EmailSuppression, Subscription
@@ -194,20 +195,27 @@ def _scope(event: ChangeEvent, processor_facts: facts.Facts) -> tuple[set[str], 
     return services, countries
 
 
-def reaches(subscription: Subscription, event: ChangeEvent, processor_facts: facts.Facts) -> bool:
+def reaches(subscription: Subscription | Row, event: ChangeEvent,
+            processor_facts: facts.Facts) -> bool:
     """Whether `event` (about a processor with these facts) is for this subscription:
     its event types, services and countries (each empty: every one)."""
-    if subscription.event_types and event.type not in subscription.event_types:
-        return False
-    services, countries = _scope(event, processor_facts)
-    if subscription.services and not services & set(subscription.services):
-        return False
-    return not subscription.countries or bool(countries & set(subscription.countries))
+    return _within(subscription, event.type, *_scope(event, processor_facts))
 
 
-# Built once: every announced change reads it.
-_PUBLIC_ACTIVE = select(Subscription).where(Subscription.status == SubscriptionStatus.ACTIVE,
-                                            Subscription.customer_id.is_(None))
+def _within(subscription: Subscription | Row, event_type: str, services: set[str],
+            countries: set[str]) -> bool:
+    """`reaches`, for an event of `event_type` whose scope is known."""
+    if subscription.event_types and event_type not in subscription.event_types:
+        return False
+    if subscription.services and services.isdisjoint(subscription.services):
+        return False
+    return not subscription.countries or not countries.isdisjoint(subscription.countries)
+
+
+# Built once: every announced change reads it, as plain rows of what `reaches` needs.
+_PUBLIC_ACTIVE = select(Subscription.id, Subscription.email, Subscription.event_types,
+                        Subscription.services, Subscription.countries).where(
+    Subscription.status == SubscriptionStatus.ACTIVE, Subscription.customer_id.is_(None))
 
 
 def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.Facts, *,
@@ -218,12 +226,12 @@ def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.F
     `customers_at(session, event.announced_at)`, when the caller has read them."""
     if event.minor:
         return 0
-    subscriptions = session.scalars(_PUBLIC_ACTIVE).all()
+    subscriptions = session.execute(_PUBLIC_ACTIVE).all()
     # A customer's contact first: its notice carries the customer's own objection link
     # (and approval, under specific authorisation). One notice per address and customer;
     # a public subscription of the same mailbox gets none besides.
     reached, told = [], set()
-    services, _ = _scope(event, processor_facts)
+    services, countries = _scope(event, processor_facts)
     for customer in concerned(session, services, at=event.announced_at, among=customers):
         for address in customer.contacts:
             if address in customer.unsubscribed:
@@ -233,13 +241,13 @@ def enqueue_event(session: Session, event: ChangeEvent, processor_facts: facts.F
     for subscription in subscriptions:
         if subscription.email and subscription.email.casefold() in told:
             continue
-        if reaches(subscription, event, processor_facts):
+        if _within(subscription, event.type, services, countries):
             reached.append(subscription)
             if subscription.email:
                 told.add(subscription.email.casefold())
     rows = [_delivery_row(s.id, DeliveryPurpose.EVENT, event.seq, now) for s in reached]
     if rows:
-        session.execute(insert(Delivery), rows)
+        insert_rows(session, Delivery.__table__, rows)
     return len(rows)
 
 
@@ -288,7 +296,7 @@ def enqueue_internal(session: Session, event_type: InternalEvent, data: dict[str
                 Subscription.kind == SubscriptionKind.WEBHOOK))
             if event_type in subscription.event_types]
     if rows:
-        session.execute(insert(Delivery), rows)
+        insert_rows(session, Delivery.__table__, rows)
     return len(rows)
 
 
@@ -342,7 +350,7 @@ def replay(session: Session, subscription: Subscription, since_seq: int, *, acto
         if reaches(subscription, event, versions[0].state if versions else {}):
             rows.append(_delivery_row(subscription.id, DeliveryPurpose.EVENT, event.seq, now))
     if rows:
-        session.execute(insert(Delivery), rows)
+        insert_rows(session, Delivery.__table__, rows)
     _audit(session, actor, "replay", subscription, None)
     return len(rows)
 

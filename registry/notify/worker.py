@@ -31,13 +31,9 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Row,
-    String,
-    Text,
     Update,
     any_,
     bindparam,
-    func,
-    insert,
     select,
     update,
 )
@@ -45,7 +41,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
 from registry import db, metrics
-from registry.db import UTCDateTime, utcnow
+from registry.db import utcnow
 from registry.notify import delivery as send
 from registry.notify.heartbeat import Pulse
 from registry.notify.models import Delivery, DeliveryAttempt, Subscription
@@ -109,18 +105,6 @@ RECORD_ALIKE = _record_alike(DELIVERIES.c.id.in_(bindparam("ids", expanding=True
 RECORD_ALIKE_ARRAY = _record_alike(
     DELIVERIES.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
 ATTEMPTS = DeliveryAttempt.__table__
-RECORD_ATTEMPT = insert(ATTEMPTS)
-# PostgreSQL takes the attempts as arrays, in one INSERT ... SELECT FROM unnest(...) that
-# stays prepared: psycopg's executemany costs about 70 µs of CPU per row.
-_ATTEMPT_ROWS = func.unnest(
-    bindparam("delivery_ids", type_=ARRAY(Integer)), bindparam("durations", type_=ARRAY(Integer)),
-    bindparam("outcomes", type_=ARRAY(String)), bindparam("status_codes", type_=ARRAY(Integer)),
-    bindparam("errors", type_=ARRAY(Text)),
-).table_valued("delivery_id", "duration_ms", "outcome", "status_code", "error").render_derived()
-RECORD_ATTEMPT_ARRAYS = insert(ATTEMPTS).from_select(
-    [*_ATTEMPT_ROWS.c.keys(), "at", "worker"],
-    select(*_ATTEMPT_ROWS.c, bindparam("attempted_at", type_=UTCDateTime),
-           bindparam("worker_name", type_=String)))
 CLEAR_FAILING = (update(SUBSCRIPTIONS)
                  .where(SUBSCRIPTIONS.c.id.in_(bindparam("ids", expanding=True)),
                         SUBSCRIPTIONS.c.failing_since.is_not(None))
@@ -371,7 +355,8 @@ class Worker:
         for job, outcome in zip(jobs, outcomes, strict=True):
             if job.delivery_id not in held:
                 continue  # our lease ran out and someone else owns it now
-            attempts.append({"delivery_id": job.delivery_id, "duration_ms": outcome.duration_ms,
+            attempts.append({"delivery_id": job.delivery_id, "at": now, "worker": self.name,
+                             "duration_ms": outcome.duration_ms,
                              "outcome": finals[job.delivery_id],
                              "status_code": outcome.status_code, "error": outcome.error})
             if job.webhook is not None:
@@ -380,7 +365,7 @@ class Worker:
                 else:
                     failed.add(job.webhook)
         if attempts:
-            _insert_attempts(attempts, now, self.name)
+            db.insert_rows(db.session, ATTEMPTS, attempts)
             metrics.count_attempts(attempt["outcome"] for attempt in attempts)
         # A success ends a subscription's failing streak; one that was not failing is not
         # written at all. A subscription that also failed here is brought up to date below,
@@ -512,21 +497,6 @@ def _batch(jobs: list[Job]) -> dict[int, Delivery]:
 
 def _on_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _insert_attempts(attempts: list[dict], at: datetime, worker: str) -> None:
-    """One row per attempt (delivery_id, duration_ms, outcome, status_code, error), all
-    made `at` by `worker`."""
-    if _on_postgresql():
-        db.session.execute(RECORD_ATTEMPT_ARRAYS, {
-            "delivery_ids": [a["delivery_id"] for a in attempts],
-            "durations": [a["duration_ms"] for a in attempts],
-            "outcomes": [a["outcome"] for a in attempts],
-            "status_codes": [a["status_code"] for a in attempts],
-            "errors": [a["error"] for a in attempts],
-            "attempted_at": at, "worker_name": worker})
-    else:
-        db.session.execute(RECORD_ATTEMPT, [{**a, "at": at, "worker": worker} for a in attempts])
 
 
 def _held(jobs: list[Job]) -> set[int]:
