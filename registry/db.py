@@ -91,8 +91,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     """INSERT `rows` (dicts with the same keys) into `table`.
 
     On PostgreSQL one INSERT ... SELECT FROM unnest(...): each column whose value varies
-    is bound as a typed array, the others once, so the statement text depends only on the
-    columns and stays prepared. psycopg's executemany sends a statement per row (about
+    is bound as a typed array, the others once, so the statement text depends only on
+    which columns vary (a fan-out's are the same every time) and stays prepared. psycopg's executemany sends a statement per row (about
     70 µs of CPU each); SQLite's executemany is a loop in C and is kept."""
     if not rows:
         return
@@ -105,12 +105,14 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     # A Python default (new_id, utcnow) would be called once for all the rows.
     defaulted = any(column.default is not None and column.key not in first
                     for column in table.c)
-    if defaulted or not all(_arrayable(table.c[key].type) for key in varying):
+    # Rows all alike have no array to unnest: SELECT of constants would insert one.
+    alike = len(rows) > 1 and not varying
+    if alike or defaulted or not all(_arrayable(table.c[key].type) for key in varying):
         session.execute(insert(table), rows)
         return
-    statement = _ROW_INSERTS.get((table.name, varying, constant))
+    statement = _ROW_INSERTS.get((table, varying, constant))
     if statement is None:
-        statement = _ROW_INSERTS[(table.name, varying, constant)] = _unnest_insert(
+        statement = _ROW_INSERTS[(table, varying, constant)] = _unnest_insert(
             table, varying, constant)
     parameters = {f"v_{key}": [row[key] for row in rows] for key in varying}
     parameters.update({f"c_{key}": first[key] for key in constant})
@@ -121,9 +123,15 @@ def _arrayable(column_type: Any) -> bool:
     return isinstance(getattr(column_type, "impl", column_type), _ARRAY_TYPES)
 
 
+def _element_type(column_type: Any) -> Any:
+    # VARCHAR[] without the column's length: an explicit cast to varchar(n) would cut a
+    # longer value short, where the INSERT itself refuses it.
+    return String() if isinstance(column_type, String) else column_type
+
+
 def _unnest_insert(table: Table, varying: tuple[str, ...], constant: tuple[str, ...]
                    ) -> Insert:
-    arrays = func.unnest(*(bindparam(f"v_{key}", type_=ARRAY(table.c[key].type))
+    arrays = func.unnest(*(bindparam(f"v_{key}", type_=ARRAY(_element_type(table.c[key].type)))
                            for key in varying)).table_valued(*varying).render_derived()
     values = [arrays.c[key] for key in varying] + [
         bindparam(f"c_{key}", type_=table.c[key].type) for key in constant]

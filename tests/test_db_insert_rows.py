@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError
 
 from registry import db
 from registry.db import utcnow
 from registry.notify.models import Delivery, DeliveryAttempt, Subscription
+from registry.notify.vocabularies import DeliveryPurpose, DeliveryStatus
 from tests.factories import create_processor
 
 
@@ -94,3 +97,47 @@ def test_rows_whose_json_varies_are_inserted_one_by_one(app, editor):
                                     .order_by(Subscription.id)).all()
     assert [tuple(row) for row in stored] == [
         (f"sub_{n}", [f"type.{n}"], ["billing"] * n) for n in range(3)]
+
+
+def _outbox_rows(count: int, **fields) -> list[dict]:
+    now = utcnow()
+    return [{"subscription_id": None, "event_seq": None, "purpose": DeliveryPurpose.TEST,
+             "message_id": f"msg_{n}", "status": DeliveryStatus.PENDING, "attempts": 0,
+             "next_attempt_at": now, "created_at": now, **fields} for n in range(count)]
+
+
+def test_rows_all_alike_are_each_inserted(app):
+    # With no column that varies there is no array to unnest.
+    rows = [dict(row, message_id="msg_same") for row in _outbox_rows(3)]
+    with app.app_context():
+        db.insert_rows(db.session, Delivery.__table__, rows)
+        db.insert_rows(db.session, Delivery.__table__, _outbox_rows(1, message_id="msg_one"))
+        db.session.commit()
+        stored = db.session.scalars(select(Delivery.message_id)).all()
+    assert sorted(stored) == ["msg_one", "msg_same", "msg_same", "msg_same"]
+
+
+def test_enum_values_that_vary_are_stored_as_their_values(app):
+    rows = _outbox_rows(3)
+    rows[1]["status"], rows[2]["purpose"] = DeliveryStatus.FAILED, DeliveryPurpose.MESSAGE
+    with app.app_context():
+        db.insert_rows(db.session, Delivery.__table__, rows)
+        db.session.commit()
+        stored = db.session.execute(select(Delivery.status, Delivery.purpose)
+                                    .order_by(Delivery.message_id)).all()
+    assert [tuple(row) for row in stored] == [
+        ("pending", "test"), ("failed", "test"), ("pending", "message")]
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut(app, backend):
+    rows = _outbox_rows(2)
+    rows[0]["message_id"], rows[1]["message_id"] = "x" * 70, "y" * 70
+    with app.app_context():
+        if backend == "postgresql":
+            with pytest.raises(DBAPIError, match="too long"):
+                db.insert_rows(db.session, Delivery.__table__, rows)
+            db.session.rollback()
+        else:  # SQLite keeps any length, whole
+            db.insert_rows(db.session, Delivery.__table__, rows)
+            db.session.commit()
+            assert sorted(map(len, db.session.scalars(select(Delivery.message_id)))) == [70, 70]

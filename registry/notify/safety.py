@@ -96,6 +96,8 @@ def _parsed(url: str, allow_private: bool, allow_http: bool
     literal = _ip_literal(host)
     if literal is None:
         host = _ascii_name(host)
+        # A name IDNA turns into an address (full-width digits, say) is that address.
+        literal = _ip_literal(host)
     if not allow_private and (host == "localhost" or host.endswith(".localhost")):
         raise UnsafeUrl("the host is a loopback name")
     # Cloud metadata services are refused even where private targets are allowed.

@@ -1,8 +1,9 @@
 """The delivery worker: claims due outbox rows, sends them, records every attempt.
 
-Claiming is one UPDATE ... RETURNING over rows chosen with FOR UPDATE SKIP LOCKED
+Claiming is UPDATE ... RETURNING over rows chosen with FOR UPDATE SKIP LOCKED
 (PostgreSQL), so several workers share the work and never hold the same row; a
-claim is a lease, so rows of a worker that died are claimed again when it ends.
+claim is a lease, so rows of a worker that died are claimed again when it ends
+(before any pending row).
 Each result is written as soon as its attempt ends, and only by the holder of the
 claim token. At-least-once: a crash between sending and recording sends again, with
 the same webhook-id.

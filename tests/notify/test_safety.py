@@ -58,6 +58,12 @@ REFUSED = [
     ("https://hooks.example:70000/", PUBLIC, "port"),
     ("https://[::1/", PUBLIC, "malformed"),
     ("https://nowhere.example/", resolver(), "does not resolve"),
+    # Addresses spelled with characters IDNA maps to digits and dots are addresses:
+    # refused as such, whatever DNS would say of them as names.
+    ("https://\uff11\uff12\uff17.\uff10.\uff10.\uff11/", PUBLIC, "loopback"),
+    ("https://127\u30020\u30020\u30021/", PUBLIC, "loopback"),
+    ("https://\uff11\uff16\uff19.\uff12\uff15\uff14.\uff11\uff16\uff19.\uff12\uff15\uff14/",
+     PUBLIC, "cloud metadata"),
 ]
 
 
@@ -128,6 +134,9 @@ def test_host_header_of_an_ipv6_literal_is_bracketed():
     ("https://203.0.113.7/x", None),
     ("https://[2606:2800:220:1::1]:8443/", None),
     ("not a url", None),  # its check fails without asking DNS
+    ("https://\uff11\uff12\uff17.\uff10.\uff10.\uff11/", None),  # an address in full-width
+    ("https://B\u00fccher.example/", "xn--bcher-kva.example"),
+    ("https://a..b/", None),  # an empty label: refused at once
 ])
 def test_only_a_host_name_needs_dns(url, name):
     assert dns_name(url) == name
