@@ -87,16 +87,22 @@ _ARRAY_TYPES = (Integer, String, DateTime)
 _ROW_INSERTS: dict[tuple, Insert] = {}
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether `session` talks to PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """INSERT `rows` (dicts with the same keys) into `table`.
 
     On PostgreSQL one INSERT ... SELECT FROM unnest(...): each column whose value varies
     is bound as a typed array, the others once, so the statement text depends only on
-    which columns vary (a fan-out's are the same every time) and stays prepared. psycopg's executemany sends a statement per row (about
-    70 µs of CPU each); SQLite's executemany is a loop in C and is kept."""
+    which columns vary (a fan-out's are the same every time) and stays prepared.
+    psycopg's executemany sends a statement per row (about 70 µs of CPU each); SQLite's
+    executemany is a loop in C and is kept."""
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         session.execute(insert(table), rows)
         return
     first = rows[0]
@@ -201,11 +207,9 @@ def _only_read(session: Session) -> bool:
         return False
     if session.new or session.dirty or session.deleted:  # a commit would flush these
         return False
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         return False
     return session.connection().info.get(_WROTE) is False
-
-
 
 
 class _Scope:

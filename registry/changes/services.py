@@ -20,6 +20,7 @@ from registry.adequacy.countries import localised_country_name
 from registry.changes import facts
 from registry.changes.models import ChangeEvent, PublicVersion
 from registry.changes.vocabularies import WITHDRAWABLE, EventType
+from registry.db import on_postgresql
 from registry.errors import ProblemError, field_error, found
 from registry.i18n import LANGUAGES
 from registry.i18n.labels import FIELDS, SUMMARIES, label
@@ -231,7 +232,7 @@ def serialise_event_writes(session: Session) -> None:
     event with a lower seq committing after a higher one would be skipped by both.
     SQLite has a single writer already.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         return
     # Held until this transaction ends: taking it again in the same one is a round trip
     # for nothing. The transaction itself is the marker (a new one is a new object).

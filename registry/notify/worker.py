@@ -247,12 +247,11 @@ class Worker:
         sorted every due row of a fan-out for each batch."""
         token = uuid.uuid4().hex
         limit = self.settings.WORKER_BATCH_SIZE
-        claimed = db.session.execute(CLAIM_EXPIRED, {"now": now, "limit": limit,
-                                                     "token": token, "lease": now + LEASE}).all()
+        claim = {"now": now, "token": token, "lease": now + LEASE}
+        claimed = db.session.execute(CLAIM_EXPIRED, {**claim, "limit": limit}).all()
         if len(claimed) < limit:
-            claimed += db.session.execute(CLAIM_DUE, {"now": now, "limit": limit - len(claimed),
-                                                      "token": token,
-                                                      "lease": now + LEASE}).all()
+            claimed += db.session.execute(CLAIM_DUE,
+                                          {**claim, "limit": limit - len(claimed)}).all()
         attempt_time = timedelta(seconds=self.settings.WEBHOOK_TIMEOUT_SECONDS)
         room = (LEASE - attempt_time - RECORDING_MARGIN).total_seconds()
         # Even a timeout too long for the lease lets the first round go out, if no more.
@@ -341,7 +340,7 @@ class Worker:
             else:
                 alike.setdefault((job.claim_token, *change.items()), []).append(job.delivery_id)
         held: set[int] = set()
-        statement = RECORD_ALIKE_ARRAY if _on_postgresql() else RECORD_ALIKE
+        statement = RECORD_ALIKE_ARRAY if db.on_postgresql(db.session) else RECORD_ALIKE
         for (token, *values), ids in alike.items():
             held.update(db.session.scalars(statement,
                                            {"ids": ids, "token": token, **dict(values)}))
@@ -494,10 +493,6 @@ def _batch(jobs: list[Job]) -> dict[int, Delivery]:
     query = (select(Delivery).where(Delivery.id.in_([job.delivery_id for job in jobs]))
              .options(selectinload(Delivery.subscription), selectinload(Delivery.event)))
     return {delivery.id: delivery for delivery in db.session.scalars(query)}
-
-
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _held(jobs: list[Job]) -> set[int]:
