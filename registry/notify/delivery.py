@@ -177,10 +177,11 @@ async def deliver_webhook(message: Message, connections: AsyncConnections, setti
     try:
         async with asyncio.timeout(seconds):
             # Checked again now, and connected to the checked address: DNS may have changed.
-            check = partial(check_url, message.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
-                            allow_http=settings.WEBHOOK_ALLOW_HTTP)
+            allowed = {"allow_private": settings.WEBHOOK_ALLOW_PRIVATE,
+                       "allow_http": settings.WEBHOOK_ALLOW_HTTP}
+            check = partial(check_url, message.url, **allowed)
             try:
-                name = dns_name(message.url)
+                name = dns_name(message.url, **allowed)
                 target = await resolver.run(name, check) if name else check()
             except UnsafeUrl as error:
                 raise Undeliverable(f"the webhook URL is refused: {error}") from error

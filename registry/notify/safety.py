@@ -59,11 +59,12 @@ def check_url(
     return ResolvedTarget(url, scheme, host, port, path_and_query, addresses)
 
 
-def dns_name(url: str) -> str | None:
-    """The host name checking `url` resolves; None when its host is an address, or when
-    it cannot be parsed (checking it fails at once)."""
+def dns_name(url: str, *, allow_private: bool, allow_http: bool) -> str | None:
+    """The host name checking `url` (with the same settings) resolves; None when its host
+    is an address, or when checking it fails at once, without DNS. It reads the entry the
+    check itself will: one per URL, so a fan-out's URLs fit the cache once, not twice."""
     try:
-        _, host, _, _, literal = _parsed(url.strip(), True, True)
+        _, host, _, _, literal = _parsed(url.strip(), allow_private, allow_http)
     except UnsafeUrl:
         return None
     return host if literal is None else None

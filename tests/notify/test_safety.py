@@ -4,12 +4,14 @@ need DNS to be checked."""
 from __future__ import annotations
 
 import socket
+import uuid
 
 import pytest
 
 from registry.notify.safety import (
     ResolvedTarget,
     UnsafeUrl,
+    _parsed,
     check_url,
     dns_name,
     host_header,
@@ -139,7 +141,25 @@ def test_host_header_of_an_ipv6_literal_is_bracketed():
     ("https://a..b/", None),  # an empty label: refused at once
 ])
 def test_only_a_host_name_needs_dns(url, name):
-    assert dns_name(url) == name
+    assert dns_name(url, allow_private=False, allow_http=False) == name
+
+
+def test_a_url_refused_without_dns_needs_no_dns():
+    assert dns_name("http://hooks.example/", allow_private=False, allow_http=False) is None
+    assert dns_name("http://hooks.example/", allow_private=False,
+                    allow_http=True) == "hooks.example"
+    assert dns_name("https://localhost/", allow_private=False, allow_http=False) is None
+    assert dns_name("https://localhost/", allow_private=True, allow_http=False) == "localhost"
+
+
+def test_asking_for_dns_and_checking_share_one_cache_entry_per_url():
+    # A fan-out asks both for every URL: two entries a URL would fit half as many URLs,
+    # and a fan-out larger than the cache misses on every one.
+    url = f"https://{uuid.uuid4().hex}.example/hook"
+    before = _parsed.cache_info().currsize
+    assert dns_name(url, allow_private=False, allow_http=False) is not None
+    check_url(url, allow_private=False, allow_http=False, resolve=PUBLIC)
+    assert _parsed.cache_info().currsize == before + 1
 
 
 @pytest.mark.parametrize("url,resolve", [
