@@ -11,7 +11,9 @@ worker has two busy threads, not seventeen. What each attempt keeps:
 - the whole attempt (connecting, sending, reading the answer) ends by its deadline;
 - at most `read_at_most` bytes of an answer are read; a connection is kept for the
   next attempt to the same receiver only when its answer was read to the end;
-- the request is written in one write (head and body).
+- the request is written in one write (head and body);
+- a kept connection the receiver closed just as the request went out, before a byte of
+  the answer came, is not a failed attempt: the request goes again on a new one.
 
 E-mails (smtplib) run in a small thread pool beside it, URL checks that need DNS in
 another (`Resolver`).
@@ -121,20 +123,35 @@ class AsyncConnections:
         bounds the whole attempt in time (asyncio.timeout)."""
         receiver = Receiver(target.scheme == "https", target.addresses[0], target.port,
                             target.host)
-        link = await self._take(receiver)
-        try:
-            link.writer.write(_request(target.path_and_query, headers, body))
-            status, reusable = await _Answer(link.reader, read_at_most).read()
-        except BaseException:
-            link.close()
-            raise
+        request = _request(target.path_and_query, headers, body)
+        link, reused = await self._take(receiver)
+        while True:
+            answer = _Answer(link.reader, read_at_most)
+            try:
+                link.writer.write(request)
+                status, reusable = await answer.read()
+                break
+            except (ConnectionResetError, BrokenPipeError):
+                link.close()
+                if not reused or answer.begun():
+                    raise
+            except BaseException:
+                link.close()
+                raise
+            # The receiver closed the kept connection as the request went out (its idle
+            # timeout and our send crossed) and not a byte of an answer came: the request
+            # goes once more, at once, on a new connection, rather than waiting for the
+            # retry schedule. Its webhook-id is the same, so a receiver that did take the
+            # first one can tell.
+            link, reused = await self._open(receiver), False
         if reusable and not _buffered(link.reader):
             self._give_back(link)
         else:
             link.close()
         return status
 
-    async def _take(self, receiver: Receiver) -> _Link:
+    async def _take(self, receiver: Receiver) -> tuple[_Link, bool]:
+        """A connection to `receiver`, and whether it was kept from an earlier attempt."""
         self._expire()
         idle = self._idle.get(receiver, [])
         while idle:
@@ -143,8 +160,11 @@ class AsyncConnections:
             if not idle:
                 del self._idle[receiver]
             if not link.dropped():
-                return link
+                return link, True
             link.close()
+        return await self._open(receiver), False
+
+    async def _open(self, receiver: Receiver) -> _Link:
         self.opened += 1
         try:
             reader, writer = await asyncio.open_connection(
@@ -214,6 +234,10 @@ class _Answer:
     def __init__(self, reader: asyncio.StreamReader, read_at_most: int) -> None:
         self.reader, self.body_left, self.head_left = reader, read_at_most, HEAD_BUDGET
 
+    def begun(self) -> bool:
+        """Whether any byte of the answer has come."""
+        return self.head_left < HEAD_BUDGET
+
     async def line(self) -> bytes:
         """One line without its ending, counted against the head budget."""
         try:
@@ -221,6 +245,7 @@ class _Answer:
         except asyncio.LimitOverrunError as error:
             raise BadAnswer("an answer's line is too long") from error
         except asyncio.IncompleteReadError as error:
+            self.head_left -= len(error.partial)
             raise ConnectionResetError("the receiver closed the connection mid-answer") \
                 from error
         self.head_left -= len(line)

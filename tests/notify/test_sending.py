@@ -49,17 +49,33 @@ class KeepAliveReceiver:
         self.answer_bytes = 2
         self.drip = 0.0
         self.close_after_answer = False
+        # Requests read and then left unanswered, the connection closed: "kept" those on a
+        # connection that served one already (an idle timeout crossing the request),
+        # "every" all of them.
+        self.hang_up: str | None = None
+        self.hung_up: list[dict[str, str]] = []
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def setup(self) -> None:
                 receiver.connections += 1
+                self.served = 0
                 super().setup()
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({k.lower(): v for k, v in self.headers.items()})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                self.served += 1
+                if receiver.hang_up == "every" or (receiver.hang_up in ("kept", "kept mid-answer")
+                                                   and self.served > 1):
+                    receiver.hung_up.append(headers)
+                    if receiver.hang_up == "kept mid-answer":  # a status line, and no more
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                        self.wfile.flush()
+                    self.close_connection = True
+                    return
+                receiver.requests.append(headers)
                 self.send_response(200)
                 self.send_header("Content-Length", str(receiver.answer_bytes))
                 self.end_headers()
@@ -172,6 +188,43 @@ def test_a_connection_the_receiver_closed_while_idle_is_not_used_again():
             assert await post(connections, receiver.target()) == 200
         connections = in_loop(test)
     assert connections.opened == 2 and len(receiver.requests) == 2
+
+
+def test_a_kept_connection_closed_as_the_request_went_out_sends_it_again_on_a_new_one():
+    with KeepAliveReceiver() as receiver:
+        receiver.hang_up = "kept"
+
+        async def test(connections):
+            assert await post(connections, receiver.target()) == 200
+            # Kept, and still open when taken: the receiver hangs up on the next request.
+            assert await post(connections, receiver.target()) == 200
+        connections = in_loop(test)
+    assert connections.opened == 2 and receiver.connections == 2
+    assert len(receiver.hung_up) == 1 and len(receiver.requests) == 2
+
+
+def test_a_new_connection_closed_without_an_answer_is_a_failed_attempt():
+    with KeepAliveReceiver() as receiver:
+        receiver.hang_up = "every"
+
+        async def test(connections):
+            with pytest.raises(ConnectionResetError):
+                await post(connections, receiver.target())
+        connections = in_loop(test)
+    assert connections.opened == 1 and len(receiver.hung_up) == 1
+
+
+def test_a_kept_connection_closed_mid_answer_is_a_failed_attempt():
+    with KeepAliveReceiver() as receiver:
+        receiver.hang_up = "kept mid-answer"
+
+        async def test(connections):
+            assert await post(connections, receiver.target()) == 200
+            with pytest.raises(ConnectionResetError):
+                await post(connections, receiver.target())
+        connections = in_loop(test)
+    # Part of an answer came: the receiver had the request, and a retry waits its turn.
+    assert connections.opened == 1 and len(receiver.hung_up) == 1
 
 
 def test_a_refused_connection_is_a_connect_error():
@@ -380,7 +433,7 @@ def test_a_connection_that_is_dropped_is_closed_at_once():
         receiver.close_after_answer = True
 
         async def test(connections):
-            link = await connections._take(receiver.target_receiver())
+            link = await connections._open(receiver.target_receiver())
             sock = link.writer.get_extra_info("socket")
             link.close()
             await asyncio.sleep(0)
