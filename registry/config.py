@@ -35,6 +35,7 @@ class Settings:
     DEFAULT_REGIME: str = "EU"
     TIA_MAX_AGE_DAYS: int = 730
     SMTP_URL: str = ""
+    SMTP_TIMEOUT_SECONDS: float = 30.0
     WEBHOOK_ALLOW_PRIVATE: bool = False
     WEBHOOK_ALLOW_HTTP: bool = False
     WEBHOOK_TIMEOUT_SECONDS: float = 10.0
@@ -84,6 +85,8 @@ class Settings:
         settings.retry_delays()  # fail at start-up, not in the worker
         if settings.LOG_FORMAT not in ("text", "json"):
             raise ValueError("LOG_FORMAT must be text or json")
+        if settings.SMTP_TIMEOUT_SECONDS <= 0:
+            raise ValueError("SMTP_TIMEOUT_SECONDS must be more than 0")
         return settings
 
     def worker_stale_after(self) -> float:

@@ -6,7 +6,9 @@ import base64
 import logging
 import re
 import smtplib
+import socket
 import ssl
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
@@ -28,7 +30,6 @@ from registry.notify.vocabularies import DeliveryPurpose, LinkPurpose
 
 log = logging.getLogger(__name__)
 
-SMTP_TIMEOUT_SECONDS = 30
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "implicit": 465}
 
 # A paragraph, or a link as (text, url): both parts of a mail are rendered from these.
@@ -255,24 +256,64 @@ def smtp_server(url: str) -> SmtpServer:
 
 def send_mail(message: EmailMessage, settings: Settings) -> None:
     """Hand the mail to SMTP_URL's server, or without one write it to the local mailbox.
-    Raises on any failure, so that the worker tries again later."""
+    Raises on any failure, so that the worker tries again later.
+
+    The whole exchange with the server (connecting, the greeting, TLS, each command and
+    its reply) ends by SMTP_TIMEOUT_SECONDS: a server that answers a byte at a time
+    cannot hold the worker's thread, nor outlast the lease on the delivery."""
     if not settings.SMTP_URL:
         path = write_to_mailbox(message, settings.mailbox_dir())
         log.info("SMTP_URL is not set: mail goes to the local mailbox, %s", path)
         return
     server = smtp_server(settings.SMTP_URL)
     context = ssl.create_default_context()
-    if server.tls == "implicit":
-        connection = smtplib.SMTP_SSL(server.host, server.port, timeout=SMTP_TIMEOUT_SECONDS,
-                                      context=context)
-    else:
-        connection = smtplib.SMTP(server.host, server.port, timeout=SMTP_TIMEOUT_SECONDS)
-    with connection as smtp:
-        if server.tls == "starttls":
-            smtp.starttls(context=context)
-        if server.username:
-            smtp.login(server.username, server.password or "")
-        smtp.send_message(message)
+    seconds = settings.SMTP_TIMEOUT_SECONDS
+    kind = smtplib.SMTP_SSL if server.tls == "implicit" else smtplib.SMTP
+    # Made before it connects, so that the deadline can reach its socket from the start.
+    connection = kind.__new__(kind)
+    deadline = _Deadline(seconds, connection)
+    try:
+        if server.tls == "implicit":
+            connection.__init__(server.host, server.port, timeout=seconds, context=context)
+        else:
+            connection.__init__(server.host, server.port, timeout=seconds)
+        with connection as smtp:
+            if server.tls == "starttls":
+                smtp.starttls(context=context)
+            if server.username:
+                smtp.login(server.username, server.password or "")
+            smtp.send_message(message)
+    except OSError as error:  # smtplib's errors too
+        if deadline.passed:
+            raise TimeoutError(f"the mail server did not finish within {seconds:g} s") \
+                from error
+        raise
+    finally:
+        deadline.cancel()
+
+
+class _Deadline:
+    """Shuts `connection`'s socket once `seconds` have passed, so that whatever it is
+    waiting for fails at once."""
+
+    def __init__(self, seconds: float, connection: smtplib.SMTP) -> None:
+        self.passed = False
+        self._timer = threading.Timer(seconds, self._cut, (connection,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self, connection: smtplib.SMTP) -> None:
+        self.passed = True
+        sock = connection.sock
+        if sock is not None:
+            try:
+                # The plain socket's shutdown, also under TLS: it wakes a blocked read.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def write_to_mailbox(message: EmailMessage, directory: Path) -> Path:

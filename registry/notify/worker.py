@@ -252,7 +252,8 @@ class Worker:
         if len(claimed) < limit:
             claimed += db.session.execute(CLAIM_DUE,
                                           {**claim, "limit": limit - len(claimed)}).all()
-        attempt_time = timedelta(seconds=self.settings.WEBHOOK_TIMEOUT_SECONDS)
+        attempt_time = timedelta(seconds=max(self.settings.WEBHOOK_TIMEOUT_SECONDS,
+                                             self.settings.SMTP_TIMEOUT_SECONDS))
         room = (LEASE - attempt_time - RECORDING_MARGIN).total_seconds()
         # Even a timeout too long for the lease lets the first round go out, if no more.
         start_by = time.monotonic() + max(room, 1.0)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import socket
+import threading
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Self
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -275,6 +278,56 @@ def test_credentials_are_used_and_never_logged(caplog):
     assert seen == [(b"mailer", b"s@cret")]
     assert len(controller.handler.take()) == 1
     assert "s@cret" not in caplog.text
+
+
+class DrippingServer:
+    """A mail server on loopback that greets a byte at a time (each within any per-read
+    timeout), for `lasts` seconds, then hangs up."""
+
+    def __init__(self, every: float = 0.2, lasts: float = 6.0) -> None:
+        self.every, self.lasts = every, lasts
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            ends = time.monotonic() + self.lasts
+            try:
+                while time.monotonic() < ends:
+                    conn.sendall(b"2")
+                    time.sleep(self.every)
+            except OSError:
+                pass  # the client hung up
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._thread.join(10)
+        self.listener.close()
+
+
+def test_a_mail_server_that_drips_its_answers_is_cut_off_by_the_whole_attempts_deadline():
+    message = message_from_bytes(f"From: a@x.example\nTo: {ADDRESS}\n\nhi\n".encode(),
+                                 policy=policy.default)
+    with DrippingServer() as server:
+        settings = dataclasses.replace(Settings(), SMTP_URL=f"smtp://127.0.0.1:{server.port}",
+                                       SMTP_TIMEOUT_SECONDS=1.0)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError, match="did not finish within 1 s"):
+            send_mail(message, settings)
+        took = time.monotonic() - started
+    # Every byte came within the 1 s a read may wait; the whole exchange still ended.
+    assert 0.9 <= took < 3.0
+
+
+def test_the_mail_deadline_must_be_positive():
+    with pytest.raises(ValueError, match="SMTP_TIMEOUT_SECONDS"):
+        Settings.from_env({"SMTP_TIMEOUT_SECONDS": "0"})
+    assert Settings.from_env({"SMTP_TIMEOUT_SECONDS": "2.5"}).SMTP_TIMEOUT_SECONDS == 2.5
 
 
 @pytest.mark.parametrize(("url", "expected"), [
