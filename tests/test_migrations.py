@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
 
 from registry import load_models
-from registry.db import Base, upgrade_database
+from registry.db import Base, alembic_config, upgrade_database
 
 
 def test_models_and_migrations_agree(database_url):
@@ -28,3 +30,36 @@ def test_schema_is_built_by_migrations_only(tmp_path):
     engine.dispose()
     load_models()
     assert set(Base.metadata.tables) | {"alembic_version"} == tables
+
+
+def test_the_claim_index_is_rebuilt_without_holding_off_writes(database_url):
+    """0010 rebuilds the outbox's claim index: on PostgreSQL CONCURRENTLY, beside the old
+    one, since a plain CREATE INDEX blocks every write to the outbox while it builds."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        command.downgrade(alembic_config(database_url), "0009")  # 0010 undone, then again
+        downgrade = len(statements)
+        upgrade_database(database_url, "head")
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+        upgrade_database(database_url, "head")
+    engine = create_engine(database_url)
+    index = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("deliveries")}
+    backend = engine.dialect.name
+    engine.dispose()
+    assert index["ix_deliveries_due"] == ["status", "next_attempt_at", "id"]
+    built = [s for s in statements if s.startswith("CREATE INDEX")]
+    assert len(built) == 2 and len(statements) > downgrade
+    if backend == "postgresql":
+        assert all(s.startswith("CREATE INDEX CONCURRENTLY ix_deliveries_due_next")
+                   for s in built), built
+        dropped = [s for s in statements if s.startswith("DROP INDEX")]
+        assert dropped and all("CONCURRENTLY" in s for s in dropped), dropped
+        renamed = [s for s in statements
+                   if s == "ALTER INDEX ix_deliveries_due_next RENAME TO ix_deliveries_due"]
+        assert len(renamed) == 2  # once each way

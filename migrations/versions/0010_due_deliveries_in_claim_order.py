@@ -20,13 +20,28 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_due')
-        batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at', 'id'],
-                              unique=False)
+    _rebuild(['status', 'next_attempt_at', 'id'])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_due')
-        batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
+    _rebuild(['status', 'next_attempt_at'])
+
+
+def _rebuild(columns: list[str]) -> None:
+    if op.get_bind().dialect.name != 'postgresql':
+        with op.batch_alter_table('deliveries', schema=None) as batch_op:
+            batch_op.drop_index('ix_deliveries_due')
+            batch_op.create_index('ix_deliveries_due', columns, unique=False)
+        return
+    # Built beside the old one, CONCURRENTLY: a plain CREATE INDEX would hold off every
+    # write to the outbox (so every catalogue write that notifies) while it reads the
+    # whole table. CONCURRENTLY cannot run in a transaction.
+    with op.get_context().autocommit_block():
+        # A concurrent build that was interrupted leaves an invalid index behind.
+        op.drop_index('ix_deliveries_due_next', table_name='deliveries',
+                      postgresql_concurrently=True, if_exists=True)
+        op.create_index('ix_deliveries_due_next', 'deliveries', columns, unique=False,
+                        postgresql_concurrently=True)
+        op.drop_index('ix_deliveries_due', table_name='deliveries',
+                      postgresql_concurrently=True)
+        op.execute('ALTER INDEX ix_deliveries_due_next RENAME TO ix_deliveries_due')
