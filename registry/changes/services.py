@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -217,6 +217,7 @@ def _event(session: Session, subject: Subject, kind: EventType, kind_changes: li
                           replaced.name if replaced else None),
         notice_override_reason=announcement.notice_override_reason if shortened else None,
         processor_facts=described,
+        seq=next_seq(session),
     )
     session.add(event)
     return event
@@ -241,6 +242,29 @@ def serialise_event_writes(session: Session) -> None:
         return
     session.execute(_LOCK, {"key": EVENT_LOCK_KEY})
     session.info[_LOCKED_IN] = session.get_transaction()
+
+
+_NUMBERED = "registry.change_log_numbered"
+_LAST_SEQ = select(func.coalesce(func.max(ChangeEvent.seq), 0))
+
+
+def next_seq(session: Session) -> int | None:
+    """The number of the next change event, taken under the change-log lock: on
+    PostgreSQL one more than the last committed, so a write that is rolled back leaves
+    no gap in the log (a sequence would). A reader can tell that nothing is missing.
+    SQLite numbers rows so already (None: its rowid)."""
+    if not on_postgresql(session):
+        return None
+    serialise_event_writes(session)
+    transaction = session.get_transaction()
+    numbered = session.info.get(_NUMBERED)
+    if numbered is not None and numbered[0] is transaction:
+        last = numbered[1]
+    else:
+        with session.no_autoflush:
+            last = session.scalar(_LAST_SEQ)
+    session.info[_NUMBERED] = (transaction, last + 1)
+    return last + 1
 
 
 def announce(
@@ -348,7 +372,7 @@ def withdraw(session: Session, event: ChangeEvent, *, now: datetime) -> ChangeEv
     withdrawal = ChangeEvent(
         type=EventType.CHANGE_WITHDRAWN, processor_id=event.processor_id,
         processor_name=event.processor_name, announced_at=now, effective_at=now, minor=False,
-        changes=[], withdraws_seq=event.seq,
+        changes=[], withdraws_seq=event.seq, seq=next_seq(session),
         summary=summarise(EventType.CHANGE_WITHDRAWN, event.processor_name, now, [],
                           withdrawn=event.seq),
     )

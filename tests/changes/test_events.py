@@ -210,3 +210,25 @@ def test_withdraw_needs_the_editor_role(reader, editor):
 def test_summaries_in_every_language(editor, lang, expected):
     create_processor(editor, name="Acme")
     assert events(editor)[0]["summary"][lang].startswith(expected)
+
+
+def test_a_write_rolled_back_leaves_no_gap_in_the_change_numbers(app, editor):
+    from flask import current_app
+
+    from registry import db
+    from registry.audit.services import Actor
+    from registry.catalogue import services as catalogue
+    from registry.catalogue.schemas import ProcessorSchema
+
+    make_current(editor, name="First")
+    with app.app_context():
+        # A write that got as far as its change event, then failed.
+        data = ProcessorSchema().load({"name": "Undone", "country": "IE",
+                                       "purpose": {"en": "never committed"}})
+        catalogue.create_processor(db.session, data, actor=Actor("test"),
+                                   settings=current_app.config["SETTINGS"], now=now())
+        db.session.flush()
+        db.session.rollback()
+    make_current(editor, name="Second")
+    seqs = sorted(event["seq"] for event in events(editor))
+    assert len(seqs) == 2 and seqs[1] == seqs[0] + 1, seqs
