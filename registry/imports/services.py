@@ -237,10 +237,13 @@ def _check(payload: dict[str, Any], number: int, headings: dict[str, str], row: 
 # -- applying -------------------------------------------------------------------------
 
 
-def _dpa_data(row: Row) -> dict[str, Any]:
-    return DpaSchema().load({"version": row["dpa_version"], "signed_on": row["dpa_signed_on"],
-                             "review_on": row.get("dpa_review_on") or None,
-                             "document_url": row.get("dpa_document_url") or None})
+def _dpa_data(row: Row, *, new: bool) -> dict[str, Any]:
+    """The DPA's fields the row holds. A DPA updated in place keeps its Art. 28
+    checklist and its expiry, which no column says (a new one starts with none)."""
+    schema = DpaSchema() if new else DpaSchema(exclude=("art28",))
+    return schema.load({"version": row["dpa_version"], "signed_on": row["dpa_signed_on"],
+                        "review_on": row.get("dpa_review_on") or None,
+                        "document_url": row.get("dpa_document_url") or None})
 
 
 def _safeguard_kept(new: dict[str, Any], old: list[Any]) -> dict[str, Any]:
@@ -311,11 +314,13 @@ def _apply_update(session: Session, plan: Planned, data: dict[str, Any], row: Ro
         if not row.get("dpa_version"):
             catalogue.delete_dpa(session, dpa, actor=writer["actor"], now=writer["now"])
         elif dpa is None or dpa.version != row["dpa_version"]:
-            catalogue.add_dpa(session, processor, _dpa_data(row), actor=writer["actor"],
-                              now=writer["now"])
+            catalogue.add_dpa(session, processor, _dpa_data(row, new=True),
+                              actor=writer["actor"], now=writer["now"])
         else:
-            catalogue.update_dpa(session, dpa, _dpa_data(row), actor=writer["actor"],
-                                 now=writer["now"])
+            data = _dpa_data(row, new=False)
+            if data["document_url"] != dpa.document_url:
+                data["document_sha256"] = None  # the digest was of the other document
+            catalogue.update_dpa(session, dpa, data, actor=writer["actor"], now=writer["now"])
 
 
 def _order(plans: list[Planned]) -> list[Planned]:

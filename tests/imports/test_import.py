@@ -232,3 +232,29 @@ def test_the_sample_in_examples_imports(app, editor):
     kestrel = editor.get("/v1/processors?q=Kestrel").get_json()[0]
     nimbus = editor.get("/v1/processors?q=Nimbus").get_json()[0]
     assert kestrel["parent_id"] == nimbus["id"] and kestrel["status"] == "draft"
+
+
+def test_a_row_that_changes_a_dpas_dates_keeps_what_the_columns_cannot_say(app, editor):
+    from tests.factories import create_processor, dpa_payload
+
+    create_processor(editor, dpas=[dpa_payload(expires_on="2029-03-01")])
+    header = ["name", "country", "dpa_version", "dpa_signed_on", "dpa_review_on"]
+    report = upload(editor, semicolon_csv([["Acme Cloud", "IE", "2024-03", "2024-03-01",
+                                            "2028-01-01"]], header)).get_json()
+    assert report["ok"], report
+    assert [r["action"] for r in report["rows"]] == ["update"]
+    [dpa] = editor.get("/v1/processors?q=Acme").get_json()[0]["dpas"]
+    assert dpa["review_on"] == "2028-01-01"
+    # The Art. 28 checklist, the expiry and the document's digest are not columns: kept.
+    assert dpa["art28"] == dict.fromkeys("abcdefgh", True)
+    assert (dpa["expires_on"], dpa["document_sha256"]) == ("2029-03-01", "a" * 64)
+
+    moved = upload(editor, semicolon_csv([["Acme Cloud", "IE", "2024-03", "2024-03-01",
+                                           "https://docs.example/dpa-v2.pdf"]],
+                                         [*header[:4], "dpa_document_url"])).get_json()
+    assert moved["ok"], moved
+    [dpa] = editor.get("/v1/processors?q=Acme").get_json()[0]["dpas"]
+    # A digest of the document the URL used to name is not kept for the new one.
+    assert (dpa["document_url"], dpa["document_sha256"]) == (
+        "https://docs.example/dpa-v2.pdf", None)
+    assert dpa["art28"] == dict.fromkeys("abcdefgh", True)
