@@ -9,6 +9,7 @@ import smtplib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
@@ -16,6 +17,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from markupsafe import Markup
@@ -268,15 +270,12 @@ def send_mail(message: EmailMessage, settings: Settings) -> None:
     server = smtp_server(settings.SMTP_URL)
     context = ssl.create_default_context()
     seconds = settings.SMTP_TIMEOUT_SECONDS
-    kind = smtplib.SMTP_SSL if server.tls == "implicit" else smtplib.SMTP
-    # Made before it connects, so that the deadline can reach its socket from the start.
-    connection = kind.__new__(kind)
-    deadline = _Deadline(seconds, connection)
+    deadline = _Deadline(seconds)
     try:
         if server.tls == "implicit":
-            connection.__init__(server.host, server.port, timeout=seconds, context=context)
+            connection = _SMTPS(server.host, server.port, deadline, context=context)
         else:
-            connection.__init__(server.host, server.port, timeout=seconds)
+            connection = _SMTP(server.host, server.port, deadline)
         with connection as smtp:
             if server.tls == "starttls":
                 smtp.starttls(context=context)
@@ -293,27 +292,75 @@ def send_mail(message: EmailMessage, settings: Settings) -> None:
 
 
 class _Deadline:
-    """Shuts `connection`'s socket once `seconds` have passed, so that whatever it is
-    waiting for fails at once."""
+    """Shuts the connection's socket once `seconds` have passed, so that whatever it waits
+    for (the greeting, a TLS handshake, a reply) fails at once.
 
-    def __init__(self, seconds: float, connection: smtplib.SMTP) -> None:
+    It holds a duplicate of the socket's descriptor, taken as soon as the socket is
+    connected: TLS (at once, or after STARTTLS) wraps the same socket, so shutting the
+    duplicate ends it whatever wraps it, and the number cannot be reused meanwhile."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
         self.passed = False
-        self._timer = threading.Timer(seconds, self._cut, (connection,))
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
         self._timer.daemon = True
         self._timer.start()
 
-    def _cut(self, connection: smtplib.SMTP) -> None:
-        self.passed = True
-        sock = connection.sock
-        if sock is not None:
+    def left(self) -> float:
+        """Seconds left, for a wait that cannot be cut (connecting): at least a little."""
+        return max(self.ends - time.monotonic(), 0.01)
+
+    def watch(self, sock: socket.socket) -> socket.socket:
+        with self._lock:
+            self._socket = sock.dup()
+            if self.passed:  # connected after the deadline: no further
+                self._shut()
+        return sock
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.passed = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._socket is not None:
             try:
-                # The plain socket's shutdown, also under TLS: it wakes a blocked read.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                self._socket.shutdown(socket.SHUT_RDWR)
             except OSError:
-                pass  # closed already
+                pass  # not connected any more
 
     def cancel(self) -> None:
         self._timer.cancel()
+        with self._lock:
+            if self._socket is not None:
+                self._socket.close()
+                self._socket = None
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP whose socket the deadline watches from the moment it connects."""
+
+    def __init__(self, host: str, port: int, deadline: _Deadline, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, timeout=deadline.left(), **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        return self.deadline.watch(super()._get_socket(host, port, self.deadline.left()))
+
+
+class _SMTPS(smtplib.SMTP_SSL):
+    """smtplib.SMTP_SSL, watched from before its TLS handshake."""
+
+    def __init__(self, host: str, port: int, deadline: _Deadline, **kwargs: Any) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, timeout=deadline.left(), **kwargs)
+
+    def _get_socket(self, host, port, timeout):
+        plain = smtplib.SMTP._get_socket(self, host, port, self.deadline.left())
+        self.deadline.watch(plain)
+        return self.context.wrap_socket(plain, server_hostname=host)
 
 
 def write_to_mailbox(message: EmailMessage, directory: Path) -> Path:

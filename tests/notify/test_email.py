@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import ipaddress
 import re
 import socket
+import ssl
 import threading
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Self
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from registry import db
@@ -281,25 +289,44 @@ def test_credentials_are_used_and_never_logged(caplog):
 
 
 class DrippingServer:
-    """A mail server on loopback that greets a byte at a time (each within any per-read
-    timeout), for `lasts` seconds, then hangs up."""
+    """A mail server on loopback that answers a byte at a time (each within any per-read
+    timeout), for `lasts` seconds, then hangs up. With `tls` ("starttls" or "implicit")
+    it first waits `pause` before each answer in plain text and `handshake_after`
+    before its TLS handshake: each wait shorter than a read may take, their sum not."""
 
-    def __init__(self, every: float = 0.2, lasts: float = 6.0) -> None:
-        self.every, self.lasts = every, lasts
+    def __init__(self, every: float = 0.2, lasts: float = 6.0, tls: str | None = None,
+                 context: ssl.SSLContext | None = None, pause: float = 0.0,
+                 handshake_after: float = 0.0) -> None:
+        self.every, self.lasts, self.tls, self.context = every, lasts, tls, context
+        self.pause, self.handshake_after = pause, handshake_after
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def _serve(self) -> None:
         conn, _ = self.listener.accept()
-        with conn:
+        try:
+            if self.tls == "starttls":
+                reader = conn.makefile("rb")
+                for answer in (b"220 mail.test\r\n", b"250-mail.test\r\n250 STARTTLS\r\n",
+                               b"220 go ahead\r\n"):
+                    time.sleep(self.pause)
+                    conn.sendall(answer)
+                    if answer != b"220 go ahead\r\n":
+                        reader.readline()  # EHLO, then STARTTLS
+            if self.tls is not None:
+                time.sleep(self.handshake_after)
+                conn = self.context.wrap_socket(conn, server_side=True)
+            if self.tls == "starttls":
+                conn.recv(100)  # EHLO again, over TLS
             ends = time.monotonic() + self.lasts
-            try:
-                while time.monotonic() < ends:
-                    conn.sendall(b"2")
-                    time.sleep(self.every)
-            except OSError:
-                pass  # the client hung up
+            while time.monotonic() < ends:
+                conn.sendall(b"2")
+                time.sleep(self.every)
+        except OSError:
+            pass  # the client hung up
+        finally:
+            conn.close()
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -310,17 +337,77 @@ class DrippingServer:
         self.listener.close()
 
 
+def a_message() -> EmailMessage:
+    return message_from_bytes(f"From: a@x.example\nTo: {ADDRESS}\n\nhi\n".encode(),
+                              policy=policy.default)
+
+
+def cut_off_after(server: DrippingServer, scheme: str) -> float:
+    """How long send_mail took to give up on `server`, with a 1 s deadline."""
+    settings = dataclasses.replace(Settings(), SMTP_URL=f"{scheme}://127.0.0.1:{server.port}",
+                                   SMTP_TIMEOUT_SECONDS=1.0)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="did not finish within 1 s"):
+        send_mail(a_message(), settings)
+    return time.monotonic() - started
+
+
 def test_a_mail_server_that_drips_its_answers_is_cut_off_by_the_whole_attempts_deadline():
-    message = message_from_bytes(f"From: a@x.example\nTo: {ADDRESS}\n\nhi\n".encode(),
-                                 policy=policy.default)
     with DrippingServer() as server:
-        settings = dataclasses.replace(Settings(), SMTP_URL=f"smtp://127.0.0.1:{server.port}",
-                                       SMTP_TIMEOUT_SECONDS=1.0)
-        started = time.monotonic()
-        with pytest.raises(TimeoutError, match="did not finish within 1 s"):
-            send_mail(message, settings)
-        took = time.monotonic() - started
+        took = cut_off_after(server, "smtp")
     # Every byte came within the 1 s a read may wait; the whole exchange still ended.
+    assert 0.9 <= took < 3.0
+
+
+@pytest.fixture(scope="module")
+def loopback_certificate(tmp_path_factory) -> Path:
+    """A self-signed certificate for 127.0.0.1, its key in the same file."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = tmp_path_factory.mktemp("smtp-tls") / "loopback.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return path
+
+
+def test_the_deadline_holds_when_it_passes_during_a_starttls_handshake(
+        loopback_certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate))  # trusted by send_mail
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(loopback_certificate)
+    # Greeting, EHLO and STARTTLS answered 0.3 s apart, the handshake from 1.3 s on: the
+    # deadline passes while the client waits in its handshake.
+    with DrippingServer(tls="starttls", context=context, pause=0.3,
+                        handshake_after=0.4) as server:
+        took = cut_off_after(server, "smtp+starttls")
+    assert 0.9 <= took < 3.0
+
+
+def test_the_deadline_holds_when_it_passes_during_an_implicit_tls_handshake(
+        loopback_certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(loopback_certificate)
+    connect = socket.create_connection
+
+    def slow_connect(*args, **kwargs):  # a first address that did not answer, say
+        time.sleep(0.5)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", slow_connect)
+    # Connected at 0.5 s, the handshake from 1.1 s on: the deadline passes within it.
+    with DrippingServer(tls="implicit", context=context, handshake_after=0.6) as server:
+        took = cut_off_after(server, "smtps")
     assert 0.9 <= took < 3.0
 
 
