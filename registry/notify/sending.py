@@ -235,8 +235,9 @@ class _Answer:
         self.reader, self.body_left, self.head_left = reader, read_at_most, HEAD_BUDGET
 
     def begun(self) -> bool:
-        """Whether any byte of the answer has come."""
-        return self.head_left < HEAD_BUDGET
+        """Whether any byte of the answer has come (read, or waiting in the buffer of a
+        line cut short by a reset)."""
+        return self.head_left < HEAD_BUDGET or _buffered(self.reader)
 
     async def line(self) -> bytes:
         """One line without its ending, counted against the head budget."""

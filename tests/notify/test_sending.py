@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -67,12 +68,22 @@ class KeepAliveReceiver:
                 self.rfile.read(int(self.headers["Content-Length"]))
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 self.served += 1
-                if receiver.hang_up == "every" or (receiver.hang_up in ("kept", "kept mid-answer")
+                if receiver.hang_up == "every" or (receiver.hang_up is not None
                                                    and self.served > 1):
                     receiver.hung_up.append(headers)
                     if receiver.hang_up == "kept mid-answer":  # a status line, and no more
                         self.wfile.write(b"HTTP/1.1 200 OK\r\n")
                         self.wfile.flush()
+                    if receiver.hang_up == "kept, reset mid-line":
+                        self.wfile.write(b"HTTP/1.1 20")
+                        self.wfile.flush()
+                        time.sleep(0.1)  # arrived before the reset
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                   struct.pack("ii", 1, 0))
+                        # Closed here and now, so the reset goes out with no FIN first.
+                        self.rfile.close()
+                        self.wfile.close()
+                        self.connection.close()
                     self.close_connection = True
                     return
                 receiver.requests.append(headers)
@@ -214,9 +225,10 @@ def test_a_new_connection_closed_without_an_answer_is_a_failed_attempt():
     assert connections.opened == 1 and len(receiver.hung_up) == 1
 
 
-def test_a_kept_connection_closed_mid_answer_is_a_failed_attempt():
+@pytest.mark.parametrize("hang_up", ["kept mid-answer", "kept, reset mid-line"])
+def test_a_kept_connection_closed_mid_answer_is_a_failed_attempt(hang_up):
     with KeepAliveReceiver() as receiver:
-        receiver.hang_up = "kept mid-answer"
+        receiver.hang_up = hang_up
 
         async def test(connections):
             assert await post(connections, receiver.target()) == 200
