@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 
 from registry import load_models
@@ -63,3 +64,24 @@ def test_the_claim_index_is_rebuilt_without_holding_off_writes(database_url):
         renamed = [s for s in statements
                    if s == "ALTER INDEX ix_deliveries_due_next RENAME TO ix_deliveries_due"]
         assert len(renamed) == 2  # once each way
+
+
+def test_the_claim_index_rebuild_can_be_run_again_after_it_stopped_halfway(database_url):
+    engine = create_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite rebuilds the index in one transaction: it cannot stop halfway")
+    # As an upgrade killed between dropping the old index and the rename leaves it: only
+    # the new index, and the version still 0009.
+    with engine.begin() as connection:
+        connection.execute(text("ALTER INDEX ix_deliveries_due RENAME TO ix_deliveries_due_next"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    try:
+        upgrade_database(database_url, "head")
+        index = {i["name"]: i["column_names"]
+                 for i in inspect(engine).get_indexes("deliveries")}
+        assert index["ix_deliveries_due"] == ["status", "next_attempt_at", "id"]
+        assert "ix_deliveries_due_next" not in index
+    finally:
+        engine.dispose()
+        upgrade_database(database_url, "head")

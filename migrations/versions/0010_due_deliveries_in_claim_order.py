@@ -37,11 +37,13 @@ def _rebuild(columns: list[str]) -> None:
     # write to the outbox (so every catalogue write that notifies) while it reads the
     # whole table. CONCURRENTLY cannot run in a transaction.
     with op.get_context().autocommit_block():
-        # A concurrent build that was interrupted leaves an invalid index behind.
+        # Built again when an earlier run was interrupted: a concurrent build cut short
+        # leaves an invalid index behind.
         op.drop_index('ix_deliveries_due_next', table_name='deliveries',
                       postgresql_concurrently=True, if_exists=True)
         op.create_index('ix_deliveries_due_next', 'deliveries', columns, unique=False,
                         postgresql_concurrently=True)
+        # Gone already when an earlier run ended between this and the rename.
         op.drop_index('ix_deliveries_due', table_name='deliveries',
-                      postgresql_concurrently=True)
+                      postgresql_concurrently=True, if_exists=True)
         op.execute('ALTER INDEX ix_deliveries_due_next RENAME TO ix_deliveries_due')
