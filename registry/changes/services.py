@@ -256,7 +256,9 @@ def next_seq(session: Session) -> int | None:
     if not on_postgresql(session):
         return None
     serialise_event_writes(session)
-    transaction = session.get_transaction()
+    # Counted on in the innermost transaction only: a savepoint rolled back takes its
+    # numbers with it, and the next one reads the last number again.
+    transaction = session.get_nested_transaction() or session.get_transaction()
     numbered = session.info.get(_NUMBERED)
     if numbered is not None and numbered[0] is transaction:
         last = numbered[1]

@@ -232,3 +232,31 @@ def test_a_write_rolled_back_leaves_no_gap_in_the_change_numbers(app, editor):
     make_current(editor, name="Second")
     seqs = sorted(event["seq"] for event in events(editor))
     assert len(seqs) == 2 and seqs[1] == seqs[0] + 1, seqs
+
+
+def test_a_savepoint_rolled_back_takes_its_change_numbers_with_it(app, editor):
+    from flask import current_app
+
+    from registry import db
+    from registry.audit.services import Actor
+    from registry.catalogue import services as catalogue
+    from registry.catalogue.schemas import ProcessorSchema
+
+    def create(name: str) -> None:
+        data = ProcessorSchema().load({"name": name, "country": "IE",
+                                       "purpose": {"en": "hosting"}, "status": "active",
+                                       "effective_at": iso(now()),
+                                       "notice_override_reason": "test setup"})
+        catalogue.create_processor(db.session, data, actor=Actor("test"),
+                                   settings=current_app.config["SETTINGS"], now=now())
+        db.session.flush()
+
+    with app.app_context():
+        create("Kept")
+        savepoint = db.session.begin_nested()
+        create("Undone")
+        savepoint.rollback()
+        create("Kept too")
+        db.session.commit()
+    seqs = sorted(event["seq"] for event in events(editor))
+    assert len(seqs) == 2 and seqs[1] == seqs[0] + 1, seqs
