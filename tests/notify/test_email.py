@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import ipaddress
 import re
 import socket
@@ -19,9 +18,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from registry import db
@@ -32,6 +28,7 @@ from registry.notify.models import Delivery, EmailSuppression, Subscription
 from registry.notify.services import link_token
 from registry.notify.vocabularies import LinkPurpose
 from tests.factories import create_processor, run_worker
+from tests.notify.certificates import self_signed
 
 ADDRESS = "dpo@customer.example"
 BASE_URL = "http://localhost"
@@ -360,31 +357,17 @@ def test_a_mail_server_that_drips_its_answers_is_cut_off_by_the_whole_attempts_d
 
 
 @pytest.fixture(scope="module")
-def loopback_certificate(tmp_path_factory) -> Path:
-    """A self-signed certificate for 127.0.0.1, its key in the same file."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    path = tmp_path_factory.mktemp("smtp-tls") / "loopback.pem"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return path
+def loopback_certificate(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, key beside it."""
+    return self_signed(tmp_path_factory.mktemp("smtp-tls"), "127.0.0.1",
+                       x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
 
 
 def test_the_deadline_holds_when_it_passes_during_a_starttls_handshake(
         loopback_certificate, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate))  # trusted by send_mail
+    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate[0]))  # send_mail trusts it
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(loopback_certificate)
+    context.load_cert_chain(*loopback_certificate)
     # Greeting, EHLO and STARTTLS answered 0.3 s apart, the handshake from 1.3 s on: the
     # deadline passes while the client waits in its handshake.
     with DrippingServer(tls="starttls", context=context, pause=0.3,
@@ -395,9 +378,9 @@ def test_the_deadline_holds_when_it_passes_during_a_starttls_handshake(
 
 def test_the_deadline_holds_when_it_passes_during_an_implicit_tls_handshake(
         loopback_certificate, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate))
+    monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate[0]))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(loopback_certificate)
+    context.load_cert_chain(*loopback_certificate)
     connect = socket.create_connection
 
     def slow_connect(*args, **kwargs):  # a first address that did not answer, say

@@ -5,7 +5,6 @@ HTTP/1.x allows."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import socket
 import ssl
 import struct
@@ -18,9 +17,6 @@ from typing import Self
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from registry.notify.safety import ResolvedTarget
 from registry.notify.sending import (
@@ -31,6 +27,7 @@ from registry.notify.sending import (
     Resolver,
     _request,
 )
+from tests.notify.certificates import self_signed
 
 
 class _Server(ThreadingHTTPServer):
@@ -484,23 +481,8 @@ def test_one_slow_dns_name_cannot_hold_up_the_others():
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
     """A self-signed certificate for hooks.test (and no other name), key beside it."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hooks.test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("hooks.test")]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp("tls")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return folder / "cert.pem", folder / "key.pem"
+    return self_signed(tmp_path_factory.mktemp("tls"), "hooks.test",
+                       x509.DNSName("hooks.test"))
 
 
 def tls_pair(certificate) -> tuple[ssl.SSLContext, ssl.SSLContext]:
