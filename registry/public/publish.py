@@ -8,6 +8,7 @@ from html import escape
 from pathlib import Path
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from registry.adequacy.dataset import REGIMES
 from registry.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -23,13 +24,15 @@ class Export:
     content_type: str = ""
 
 
-def exports() -> list[Export]:
+def exports(seqs: list[int] = ()) -> list[Export]:
     """Every file of the static site, with the URL it is rendered from.
 
     English sits at the top level and every language also has its own folder, so
-    `/public/subprocessors.md?lang=nl` becomes `nl/subprocessors.md`.
+    `/public/subprocessors.md?lang=nl` becomes `nl/subprocessors.md`. `seqs`: the change
+    log's numbers, each change as JSON and as the page the feeds' entries link to
+    (`changes/12.html`).
     """
-    items = [Export("/public/embed.js", "embed.js")]
+    items = [Export("/public/embed.js", "embed.js"), Export("/public/embed.css", "embed.css")]
     for lang in LANGUAGES:
         prefix = "" if lang == DEFAULT_LANGUAGE else f"{lang}/"
         for folder in {prefix, f"{lang}/"}:
@@ -43,14 +46,34 @@ def exports() -> list[Export]:
             items.extend(Export(f"/public/countries?regime={regime}&lang={lang}",
                                 f"{folder}countries.{regime.lower()}.json")
                          for regime in REGIMES)
+            for seq in seqs:
+                items.append(Export(f"/public/changes/{seq}?lang={lang}",
+                                    f"{folder}changes/{seq}.json"))
+                items.append(Export(f"/public/changes/{seq}.html?lang={lang}",
+                                    f"{folder}changes/{seq}.html"))
     return items
+
+
+def change_numbers(client: FlaskClient) -> list[int]:
+    """Every number of the public change log, read through its pages."""
+    seqs: list[int] = []
+    url = "/public/changes?limit=200"
+    while True:
+        page = client.get(url)
+        if page.status_code != 200:
+            raise RuntimeError(f"{url} answered {page.status_code}")
+        log = page.get_json()
+        seqs.extend(change["seq"] for change in log["changes"])
+        if log["next_cursor"] is None:
+            return seqs
+        url = f"/public/changes?limit=200&cursor={log['next_cursor']}"
 
 
 def publish(app: Flask, out: Path) -> list[Export]:
     """Render every export through the app itself (so files equal what it serves)."""
     client = app.test_client()
     written = []
-    for item in exports():
+    for item in exports(change_numbers(client)):
         response = client.get(item.url)
         if response.status_code != 200:
             raise RuntimeError(f"{item.url} answered {response.status_code}")

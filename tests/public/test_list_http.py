@@ -96,6 +96,12 @@ def test_past_list_is_what_it_said_then(editor, client):
 
 def test_publish_writes_every_representation_with_an_index(editor, database_url, tmp_path):
     make_current(editor, name="Acme", locations=[location_payload(country="US")])
+    # An addition announced and withdrawn: two more changes, each with its pages.
+    upcoming = editor.post("/v1/processors", json=processor_payload(name="Later"))
+    assert upcoming.status_code == 201, upcoming.get_json()
+    announced = editor.get("/v1/changes", query_string={"processor_id": upcoming.get_json()[
+        "id"]}).get_json()[0]["seq"]
+    assert editor.post(f"/v1/changes/{announced}/withdraw").status_code == 201
     result = CliRunner().invoke(main, ["publish", "--out", str(tmp_path)],
                                 env={"DATABASE_URL": database_url})
     assert result.exit_code == 0, result.output
@@ -108,7 +114,17 @@ def test_publish_writes_every_representation_with_an_index(editor, database_url,
                      "countries.ch.json"):
             assert f"{lang}/{name}" in paths
             assert (tmp_path / lang / name).stat().st_size > 0
-    assert "subprocessors.md" in paths and "embed.js" in paths
+    assert {"subprocessors.md", "embed.js", "embed.css"} <= paths
+    # Each change, as JSON and as the page the exported feeds' entries link to.
+    seqs = [c["seq"] for c in editor.client.get("/public/changes").get_json()["changes"]]
+    assert len(seqs) == 3
+    for seq in seqs:
+        assert {f"changes/{seq}.json", f"changes/{seq}.html", f"de/changes/{seq}.html"} <= paths
+    page = (tmp_path / "de" / "changes" / f"{seq}.html").read_text(encoding="utf-8")
+    assert page == editor.client.get(f"/public/changes/{seq}.html?lang=de").get_data(
+        as_text=True)
+    assert (tmp_path / "embed.css").read_bytes() == editor.client.get(
+        "/public/embed.css").get_data()
     dutch = (tmp_path / "nl" / "subprocessors.md").read_text(encoding="utf-8")
     assert "Verenigde Staten" in dutch
     served = editor.client.get("/public/subprocessors.md?lang=nl").get_data(as_text=True)
