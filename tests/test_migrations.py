@@ -7,7 +7,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from registry import load_models
 from registry.db import Base, alembic_config, upgrade_database
@@ -33,6 +33,16 @@ def test_schema_is_built_by_migrations_only(tmp_path):
     assert set(Base.metadata.tables) | {"alembic_version"} == tables
 
 
+def bounded(database_url: str) -> str:
+    """The URL, on PostgreSQL with a lock timeout: CREATE INDEX CONCURRENTLY waits for
+    every transaction open on the table, and a test left one open should fail, not hang."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return database_url
+    return url.update_query_dict({"options": "-c lock_timeout=30000"}).render_as_string(
+        hide_password=False)
+
+
 def test_the_claim_index_is_rebuilt_without_holding_off_writes(database_url):
     """0010 rebuilds the outbox's claim index: on PostgreSQL CONCURRENTLY, beside the old
     one, since a plain CREATE INDEX blocks every write to the outbox while it builds."""
@@ -43,9 +53,9 @@ def test_the_claim_index_is_rebuilt_without_holding_off_writes(database_url):
 
     event.listen(Engine, "before_cursor_execute", seen)
     try:
-        command.downgrade(alembic_config(database_url), "0009")  # 0010 undone, then again
+        command.downgrade(alembic_config(bounded(database_url)), "0009")  # undone, then again
         downgrade = len(statements)
-        upgrade_database(database_url, "head")
+        upgrade_database(bounded(database_url), "head")
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
         upgrade_database(database_url, "head")
@@ -77,7 +87,7 @@ def test_the_claim_index_rebuild_can_be_run_again_after_it_stopped_halfway(datab
         connection.execute(text("ALTER INDEX ix_deliveries_due RENAME TO ix_deliveries_due_next"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
     try:
-        upgrade_database(database_url, "head")
+        upgrade_database(bounded(database_url), "head")
         index = {i["name"]: i["column_names"]
                  for i in inspect(engine).get_indexes("deliveries")}
         assert index["ix_deliveries_due"] == ["status", "next_attempt_at", "id"]
