@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import re
 import smtplib
@@ -270,6 +271,7 @@ def send_mail(message: EmailMessage, settings: Settings) -> None:
     server = smtp_server(settings.SMTP_URL)
     context = ssl.create_default_context()
     seconds = settings.SMTP_TIMEOUT_SECONDS
+    _local_hostname()  # its DNS lookup is not the server's time
     deadline = _Deadline(seconds)
     try:
         if server.tls == "implicit":
@@ -339,15 +341,47 @@ class _Deadline:
                 self._socket = None
 
 
+@functools.cache
+def _local_hostname() -> str:
+    """The name this host gives in EHLO, as smtplib works it out (a DNS lookup that no
+    deadline can cut), once per process and before any mail's deadline starts."""
+    probe = smtplib.SMTP()  # no host: connects nowhere
+    probe.close()
+    return probe.local_hostname
+
+
+def _connect(host: str, port: int, deadline: _Deadline) -> socket.socket:
+    """A connection to `host` (each of its addresses in turn), every attempt waiting only
+    for what is left of the deadline; its socket watched by it."""
+    error: OSError | None = None
+    for family, kind, proto, _, address in socket.getaddrinfo(host, port,
+                                                              type=socket.SOCK_STREAM):
+        if deadline.passed:
+            break
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(deadline.left())
+            sock.connect(address)
+        except OSError as failed:
+            sock.close()
+            error = failed
+            continue
+        return deadline.watch(sock)
+    if deadline.passed or error is None:
+        raise TimeoutError("no connection within the deadline")
+    raise error
+
+
 class _SMTP(smtplib.SMTP):
     """smtplib.SMTP whose socket the deadline watches from the moment it connects."""
 
     def __init__(self, host: str, port: int, deadline: _Deadline, **kwargs: Any) -> None:
         self.deadline = deadline
-        super().__init__(host, port, timeout=deadline.left(), **kwargs)
+        super().__init__(host, port, local_hostname=_local_hostname(),
+                         timeout=deadline.left(), **kwargs)
 
     def _get_socket(self, host, port, timeout):
-        return self.deadline.watch(super()._get_socket(host, port, self.deadline.left()))
+        return _connect(host, port, self.deadline)
 
 
 class _SMTPS(smtplib.SMTP_SSL):
@@ -355,12 +389,12 @@ class _SMTPS(smtplib.SMTP_SSL):
 
     def __init__(self, host: str, port: int, deadline: _Deadline, **kwargs: Any) -> None:
         self.deadline = deadline
-        super().__init__(host, port, timeout=deadline.left(), **kwargs)
+        super().__init__(host, port, local_hostname=_local_hostname(),
+                         timeout=deadline.left(), **kwargs)
 
     def _get_socket(self, host, port, timeout):
-        plain = smtplib.SMTP._get_socket(self, host, port, self.deadline.left())
-        self.deadline.watch(plain)
-        return self.context.wrap_socket(plain, server_hostname=host)
+        return self.context.wrap_socket(_connect(host, port, self.deadline),
+                                        server_hostname=host)
 
 
 def write_to_mailbox(message: EmailMessage, directory: Path) -> Path:

@@ -368,10 +368,10 @@ def test_the_deadline_holds_when_it_passes_during_a_starttls_handshake(
     monkeypatch.setenv("SSL_CERT_FILE", str(loopback_certificate[0]))  # send_mail trusts it
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*loopback_certificate)
-    # Greeting, EHLO and STARTTLS answered 0.3 s apart, the handshake from 1.3 s on: the
-    # deadline passes while the client waits in its handshake.
-    with DrippingServer(tls="starttls", context=context, pause=0.3,
-                        handshake_after=0.4) as server:
+    # Greeting, EHLO and STARTTLS answered 0.25 s apart, the handshake from 1.25 s on:
+    # the deadline passes while the client waits in its handshake.
+    with DrippingServer(tls="starttls", context=context, pause=0.25,
+                        handshake_after=0.5) as server:
         took = cut_off_after(server, "smtp+starttls")
     assert 0.9 <= took < 3.0
 
@@ -392,6 +392,33 @@ def test_the_deadline_holds_when_it_passes_during_an_implicit_tls_handshake(
     with DrippingServer(tls="implicit", context=context, handshake_after=0.6) as server:
         took = cut_off_after(server, "smtps")
     assert 0.9 <= took < 3.0
+
+
+def test_a_connect_that_hangs_at_every_address_ends_by_the_deadline(monkeypatch):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    # The one place in its queue taken: a connect to it now waits for an answer that
+    # never comes, as to an address that drops packets.
+    filler = socket.create_connection(("127.0.0.1", port))
+    lookup = socket.getaddrinfo
+
+    def two_addresses(host, *args, **kwargs):  # a name with two addresses, both silent
+        return lookup("127.0.0.1", *args, **kwargs) * 2
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    settings = dataclasses.replace(Settings(), SMTP_URL=f"smtp://mail.test:{port}",
+                                   SMTP_TIMEOUT_SECONDS=1.0)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            send_mail(a_message(), settings)
+    finally:
+        filler.close()
+        listener.close()
+    # One second in all, not one per address.
+    assert 0.9 <= time.monotonic() - started < 1.6
 
 
 def test_the_mail_deadline_must_be_positive():
