@@ -58,7 +58,7 @@ def test_the_claim_index_is_rebuilt_without_holding_off_writes(database_url):
         upgrade_database(bounded(database_url), "head")
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
-        upgrade_database(database_url, "head")
+        upgrade_database(bounded(database_url), "head")
     engine = create_engine(database_url)
     index = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("deliveries")}
     backend = engine.dialect.name
@@ -94,4 +94,4 @@ def test_the_claim_index_rebuild_can_be_run_again_after_it_stopped_halfway(datab
         assert "ix_deliveries_due_next" not in index
     finally:
         engine.dispose()
-        upgrade_database(database_url, "head")
+        upgrade_database(bounded(database_url), "head")

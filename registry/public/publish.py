@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -24,7 +25,7 @@ class Export:
     content_type: str = ""
 
 
-def exports(seqs: list[int] = ()) -> list[Export]:
+def exports(seqs: Sequence[int] = ()) -> list[Export]:
     """Every file of the static site, with the URL it is rendered from.
 
     English sits at the top level and every language also has its own folder, so
