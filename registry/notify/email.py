@@ -372,26 +372,22 @@ def _connect(host: str, port: int, deadline: _Deadline) -> socket.socket:
     raise error
 
 
-class _SMTP(smtplib.SMTP):
-    """smtplib.SMTP whose socket the deadline watches from the moment it connects."""
+class _Bounded:
+    """An SMTP client whose socket the deadline watches from the moment it connects (for
+    smtps, before its TLS handshake)."""
 
     def __init__(self, host: str, port: int, deadline: _Deadline, **kwargs: Any) -> None:
         self.deadline = deadline
         super().__init__(host, port, local_hostname=_local_hostname(),
                          timeout=deadline.left(), **kwargs)
 
+
+class _SMTP(_Bounded, smtplib.SMTP):
     def _get_socket(self, host, port, timeout):
         return _connect(host, port, self.deadline)
 
 
-class _SMTPS(smtplib.SMTP_SSL):
-    """smtplib.SMTP_SSL, watched from before its TLS handshake."""
-
-    def __init__(self, host: str, port: int, deadline: _Deadline, **kwargs: Any) -> None:
-        self.deadline = deadline
-        super().__init__(host, port, local_hostname=_local_hostname(),
-                         timeout=deadline.left(), **kwargs)
-
+class _SMTPS(_Bounded, smtplib.SMTP_SSL):
     def _get_socket(self, host, port, timeout):
         return self.context.wrap_socket(_connect(host, port, self.deadline),
                                         server_hostname=host)
